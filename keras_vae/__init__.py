@@ -1,0 +1,12 @@
+"""keras-vae: variational autoencoders for Keras 3 on TensorFlow, JAX and torch."""
+
+from keras_vae import datasets
+from keras_vae import losses
+from keras_vae.layers.sampling import Sampling
+from keras_vae.models.decoders import build_conv_decoder
+from keras_vae.models.decoders import build_mlp_decoder
+from keras_vae.models.encoders import build_conv_encoder
+from keras_vae.models.encoders import build_mlp_encoder
+from keras_vae.models.vae import VAE
+
+__version__ = "0.1.0"

@@ -1,0 +1,149 @@
+"""The terms of the negative ELBO, in `keras.ops` only.
+
+Every function returns one value per example, in nats, summed over the
+non-batch axes and computed in float32 whatever the inputs' dtype.
+"""
+
+import math
+
+from keras import ops
+
+LIKELIHOODS = ("bernoulli", "gaussian")
+
+
+def _sum_over_data_axes(values):
+    return ops.sum(ops.reshape(values, (ops.shape(values)[0], -1)), axis=-1)
+
+
+def kl_divergence(z_mean, z_log_var):
+    """KL divergence from `N(z_mean, exp(z_log_var))` to `N(0, I)`.
+
+    The closed form `-0.5 * sum(1 + z_log_var - z_mean**2 - exp(z_log_var))`.
+
+    Args:
+        z_mean: float tensor of shape `(batch_size, latent_dim)`.
+        z_log_var: float tensor, same shape; the log-variance.
+
+    Returns:
+        Float32 tensor of shape `(batch_size,)`, summed over the latent axis.
+
+    Example:
+
+    ```python
+    kl = keras_vae.losses.kl_divergence(np.zeros((2, 3)), np.zeros((2, 3)))
+    # [0., 0.]
+    ```
+    """
+    z_mean = ops.cast(z_mean, "float32")
+    z_log_var = ops.cast(z_log_var, "float32")
+    per_dim = 1.0 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var)
+    return -0.5 * ops.sum(per_dim, axis=-1)
+
+
+def bernoulli_negative_log_likelihood(x, logits):
+    """`-log p(x | logits)` of independent Bernoulli pixels.
+
+    Uses the numerically stable form of the cross-entropy from logits, so it
+    is also correct for `x` in `[0, 1]` (continuous Bernoulli-style targets
+    such as grey levels), as is usual for MNIST.
+
+    Args:
+        x: float tensor of shape `(batch_size, ...)`, values in `[0, 1]`.
+        logits: float tensor of the same shape, the decoder's output.
+
+    Returns:
+        Float32 tensor of shape `(batch_size,)`, summed over data dimensions.
+
+    Example:
+
+    ```python
+    nll = keras_vae.losses.bernoulli_negative_log_likelihood(
+        np.ones((1, 784), "float32"), np.zeros((1, 784), "float32")
+    )
+    # [784 * log(2)] = [543.43]
+    ```
+    """
+    x = ops.cast(x, "float32")
+    logits = ops.cast(logits, "float32")
+    per_dim = ops.binary_crossentropy(x, logits, from_logits=True)
+    return _sum_over_data_axes(per_dim)
+
+
+def gaussian_negative_log_likelihood(x, mean, scale=1.0):
+    """`-log N(x; mean, scale**2 I)`, including the normalizing constant.
+
+    Args:
+        x: float tensor of shape `(batch_size, ...)`.
+        mean: float tensor of the same shape, the decoder's output.
+        scale: positive float, the fixed standard deviation of every pixel.
+
+    Returns:
+        Float32 tensor of shape `(batch_size,)`, summed over data dimensions.
+
+    Example:
+
+    ```python
+    nll = keras_vae.losses.gaussian_negative_log_likelihood(
+        np.zeros((1, 2), "float32"), np.zeros((1, 2), "float32")
+    )
+    # [2 * 0.5 * log(2 * pi)] = [1.8379]
+    ```
+    """
+    x = ops.cast(x, "float32")
+    mean = ops.cast(mean, "float32")
+    standardized = (x - mean) / scale
+    per_dim = 0.5 * ops.square(standardized) + (
+        math.log(scale) + 0.5 * math.log(2.0 * math.pi)
+    )
+    return _sum_over_data_axes(per_dim)
+
+
+def reconstruction_loss(likelihood, x, decoder_output, gaussian_scale=1.0):
+    """`-log p(x | z)` for the named likelihood.
+
+    Args:
+        likelihood: one of `"bernoulli"` (`decoder_output` holds logits) or
+            `"gaussian"` (`decoder_output` holds the mean).
+        x: float tensor of shape `(batch_size, ...)`, the data.
+        decoder_output: float tensor of the same shape.
+        gaussian_scale: the fixed standard deviation of the Gaussian
+            likelihood; not used by the Bernoulli one.
+
+    Returns:
+        Float32 tensor of shape `(batch_size,)`.
+
+    Example:
+
+    ```python
+    nll = keras_vae.losses.reconstruction_loss(
+        "bernoulli", np.ones((1, 4), "float32"), np.zeros((1, 4), "float32")
+    )
+    ```
+    """
+    if likelihood == "bernoulli":
+        return bernoulli_negative_log_likelihood(x, decoder_output)
+    return gaussian_negative_log_likelihood(x, decoder_output, gaussian_scale)
+
+
+def likelihood_mean(likelihood, decoder_output):
+    """The mean of `p(x | z)` given the decoder's output.
+
+    Args:
+        likelihood: one of `"bernoulli"` or `"gaussian"`.
+        decoder_output: float tensor, logits (Bernoulli) or the mean
+            (Gaussian).
+
+    Returns:
+        Tensor of the same shape: `sigmoid(logits)` for Bernoulli, the
+        output itself for Gaussian.
+
+    Example:
+
+    ```python
+    mean = keras_vae.losses.likelihood_mean("bernoulli", np.zeros((1, 4)))
+    # [[0.5, 0.5, 0.5, 0.5]]
+    ```
+    """
+    if likelihood == "bernoulli":
+        return ops.sigmoid(decoder_output)
+    return decoder_output

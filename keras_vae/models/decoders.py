@@ -1,0 +1,109 @@
+"""Functional decoder builders: `z` in, the likelihood's parameters out.
+
+The output has the data's shape and no activation: it holds logits for the
+Bernoulli likelihood and the mean for the Gaussian one.
+"""
+
+import math
+
+import keras
+from keras import layers
+
+from keras_vae import checks
+
+
+def build_mlp_decoder(
+    output_shape,
+    latent_dim,
+    hidden_units=(512,),
+    activation="relu",
+    name="mlp_decoder",
+):
+    """Builds a fully connected decoder `z -> parameters of p(x | z)`.
+
+    Mirrors `build_mlp_encoder`: `Dense` layers of `hidden_units` in reverse
+    order, a linear `Dense` layer with one unit per data dimension, then a
+    reshape to `output_shape`.
+
+    Args:
+        output_shape: tuple of positive integers, the shape of one example,
+            e.g. `(28, 28, 1)`.
+        latent_dim: positive integer, the size of `z`.
+        hidden_units: tuple of positive integers, the widths as given to
+            `build_mlp_encoder`; the decoder uses them last to first.
+        activation: activation of the hidden layers.
+        name: name of the returned model.
+
+    Returns:
+        A built functional `keras.Model` mapping `(batch_size, latent_dim)`
+        to `(batch_size, *output_shape)`, with a linear output.
+
+    Example:
+
+    ```python
+    decoder = keras_vae.build_mlp_decoder(output_shape=(28, 28, 1), latent_dim=2)
+    logits = decoder(np.zeros((8, 2), "float32"))  # (8, 28, 28, 1)
+    ```
+    """
+    output_shape = checks.shape_tuple("output_shape", output_shape)
+    latent_dim = checks.positive_int("latent_dim", latent_dim)
+    hidden_units = checks.positive_int_tuple("hidden_units", hidden_units)
+    z = keras.Input(shape=(latent_dim,), name="z")
+    features = z
+    for units in reversed(hidden_units):
+        features = layers.Dense(units, activation=activation)(features)
+    features = layers.Dense(math.prod(output_shape))(features)
+    outputs = layers.Reshape(output_shape, name="decoder_output")(features)
+    return keras.Model(z, outputs, name=name)
+
+
+def build_conv_decoder(
+    output_shape,
+    latent_dim,
+    filters=(32, 64),
+    activation="relu",
+    name="conv_decoder",
+):
+    """Builds a transposed-convolution decoder `z -> parameters of p(x | z)`.
+
+    Mirrors `build_conv_encoder`, as in the keras.io VAE example: a `Dense`
+    layer to a `(height / 2**k, width / 2**k, filters[-1])` map, one
+    `Conv2DTranspose(kernel_size=3, strides=2)` per entry of `filters` in
+    reverse order, and a final linear `Conv2DTranspose` to the data's
+    channels.
+
+    Args:
+        output_shape: `(height, width, channels)`; height and width must be
+            divisible by `2 ** len(filters)`.
+        latent_dim: positive integer, the size of `z`.
+        filters: tuple of positive integers, as given to
+            `build_conv_encoder`; the decoder uses them last to first.
+        activation: activation of the hidden layers.
+        name: name of the returned model.
+
+    Returns:
+        A built functional `keras.Model` mapping `(batch_size, latent_dim)`
+        to `(batch_size, height, width, channels)`, with a linear output.
+
+    Example:
+
+    ```python
+    decoder = keras_vae.build_conv_decoder(output_shape=(28, 28, 1), latent_dim=2)
+    ```
+    """
+    output_shape = checks.conv_image_shape("output_shape", output_shape, filters)
+    latent_dim = checks.positive_int("latent_dim", latent_dim)
+    height, width, channels = output_shape
+    factor = 2 ** len(filters)
+    start_shape = (height // factor, width // factor, filters[-1])
+    z = keras.Input(shape=(latent_dim,), name="z")
+    features = layers.Dense(math.prod(start_shape), activation=activation)(z)
+    features = layers.Reshape(start_shape)(features)
+    for count in reversed(filters):
+        features = layers.Conv2DTranspose(
+            count, 3, strides=2, padding="same", activation=activation
+        )(features)
+    outputs = layers.Conv2DTranspose(
+        channels, 3, padding="same", name="decoder_output"
+    )(features)
+    return keras.Model(z, outputs, name=name)

@@ -1,0 +1,141 @@
+"""The gradient step of `VAE.train_step`: the only backend-specific code.
+
+The forward pass and the loss are written once, in `keras.ops`, by
+`VAE.call` and `VAE.compute_loss_terms`. What differs between backends is
+how gradients are taken and how state is carried, so this module picks one
+`train_step` / `test_step` pair at import, as Keras picks its Trainer:
+
+- TensorFlow: record the forward pass on a `tf.GradientTape`.
+- PyTorch: `zero_grad()`, `backward()`, apply under `torch.no_grad()`.
+- JAX: pure functions of `state` that return the new state, including the
+  non-trainable variables: the `SeedGenerator` state of the `Sampling`
+  layer lives there, and dropping its update would replay the same noise at
+  every step.
+"""
+
+import keras
+
+
+def _forward(model, x, training):
+    return model.compute_loss_terms(x, *model(x, training=training))
+
+
+def _eager_test_step(model, data):
+    x = model.unpack_x(data)
+    terms = _forward(model, x, training=False)
+    return model.update_loss_trackers(terms, x)
+
+
+def _tensorflow_train_step(model, data):
+    import tensorflow as tf
+
+    x = model.unpack_x(data)
+    with tf.GradientTape() as tape:
+        terms = _forward(model, x, training=True)
+        scaled_loss = model.optimizer.scale_loss(terms["loss"])
+    trainable_variables = model.trainable_variables
+    gradients = tape.gradient(scaled_loss, trainable_variables)
+    model.optimizer.apply(gradients, trainable_variables)
+    return model.update_loss_trackers(terms, x)
+
+
+def _torch_train_step(model, data):
+    import torch
+
+    x = model.unpack_x(data)
+    # Clear the gradients left by the previous step before accumulating.
+    model.zero_grad()
+    terms = _forward(model, x, training=True)
+    model.optimizer.scale_loss(terms["loss"]).backward()
+    trainable_variables = model.trainable_variables
+    gradients = [variable.value.grad for variable in trainable_variables]
+    with torch.no_grad():
+        model.optimizer.apply(gradients, trainable_variables)
+    return model.update_loss_trackers(terms, x)
+
+
+def _jax_loss(
+    trainable_variables,
+    non_trainable_variables,
+    optimizer_variables,
+    model,
+    x,
+):
+    outputs, non_trainable_variables = model.stateless_call(
+        trainable_variables, non_trainable_variables, x, training=True
+    )
+    terms = model.compute_loss_terms(x, *outputs)
+    # Loss scaling (mixed precision) reads the optimizer's scale variable.
+    mapping = list(zip(model.optimizer.variables, optimizer_variables))
+    with keras.StatelessScope(state_mapping=mapping):
+        scaled_loss = model.optimizer.scale_loss(terms["loss"])
+    return scaled_loss, (terms, non_trainable_variables)
+
+
+def _jax_update_loss_trackers(model, metrics_variables, terms, x):
+    mapping = list(zip(model.metrics_variables, metrics_variables))
+    with keras.StatelessScope(state_mapping=mapping) as scope:
+        logs = model.update_loss_trackers(terms, x)
+    new_metrics_variables = [
+        scope.get_current_value(variable) for variable in model.metrics_variables
+    ]
+    return logs, new_metrics_variables
+
+
+def _jax_train_step(model, state, data):
+    import jax
+
+    (
+        trainable_variables,
+        non_trainable_variables,
+        optimizer_variables,
+        metrics_variables,
+    ) = state
+    x = model.unpack_x(data)
+    gradient_fn = jax.value_and_grad(_jax_loss, has_aux=True)
+    (_, (terms, non_trainable_variables)), gradients = gradient_fn(
+        trainable_variables,
+        non_trainable_variables,
+        optimizer_variables,
+        model,
+        x,
+    )
+    trainable_variables, optimizer_variables = model.optimizer.stateless_apply(
+        optimizer_variables, gradients, trainable_variables
+    )
+    logs, metrics_variables = _jax_update_loss_trackers(
+        model, metrics_variables, terms, x
+    )
+    return logs, (
+        trainable_variables,
+        non_trainable_variables,
+        optimizer_variables,
+        metrics_variables,
+    )
+
+
+def _jax_test_step(model, state, data):
+    trainable_variables, non_trainable_variables, metrics_variables = state
+    x = model.unpack_x(data)
+    outputs, non_trainable_variables = model.stateless_call(
+        trainable_variables, non_trainable_variables, x, training=False
+    )
+    terms = model.compute_loss_terms(x, *outputs)
+    logs, metrics_variables = _jax_update_loss_trackers(
+        model, metrics_variables, terms, x
+    )
+    return logs, (trainable_variables, non_trainable_variables, metrics_variables)
+
+
+_STEPS = {
+    "tensorflow": (_tensorflow_train_step, _eager_test_step),
+    "torch": (_torch_train_step, _eager_test_step),
+    "jax": (_jax_train_step, _jax_test_step),
+}
+
+if keras.backend.backend() not in _STEPS:
+    raise ImportError(
+        "keras_vae supports the backends "
+        f"{sorted(_STEPS)}. Received: KERAS_BACKEND={keras.backend.backend()!r}"
+    )
+train_step, test_step = _STEPS[keras.backend.backend()]
