@@ -51,5 +51,16 @@ class Sampling(keras.layers.Layer):
     def compute_output_shape(self, input_shape):
         return input_shape[0]
 
+    def save_own_variables(self, store):
+        # Keras does not save SeedGenerator states. Saving it makes a loaded
+        # model continue the noise sequence instead of replaying it from the
+        # start, so resumed training is the training that was interrupted.
+        store["seed_generator_state"] = ops.convert_to_numpy(
+            self.seed_generator.state.value
+        )
+
+    def load_own_variables(self, store):
+        self.seed_generator.state.assign(store["seed_generator_state"])
+
     def get_config(self):
         return {**super().get_config(), "seed": self.seed}

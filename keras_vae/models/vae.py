@@ -339,6 +339,13 @@ class VAE(keras.Model):
         }
         return {**super().get_config(), **config}
 
+    def compile_from_config(self, config):
+        # Under torch, Keras records the optimizer's module as the torch-only
+        # `keras.src.backend.torch.optimizers...`; loaded under JAX or
+        # TensorFlow that class cannot update their variables. The public
+        # `keras.optimizers` module gives each backend its own class.
+        super().compile_from_config(_with_public_optimizer_modules(config))
+
     @classmethod
     def from_config(cls, config, custom_objects=None):
         config = dict(config)
@@ -347,6 +354,18 @@ class VAE(keras.Model):
                 config[name], custom_objects=custom_objects
             )
         return cls(**config)
+
+
+def _with_public_optimizer_modules(config):
+    if isinstance(config, dict):
+        config = {
+            key: _with_public_optimizer_modules(value)
+            for key, value in config.items()
+        }
+        module = config.get("module")
+        if isinstance(module, str) and module.startswith("keras.src.backend.") and ".optimizers" in module:
+            config["module"] = "keras.optimizers"
+    return config
 
 
 def _is_real_number(value):

@@ -1,0 +1,63 @@
+import numpy as np
+import pytest
+
+import keras_vae
+from tests.helpers import to_numpy
+
+BUILDERS = {
+    "mlp": (keras_vae.build_mlp_encoder, keras_vae.build_mlp_decoder),
+    "conv": (keras_vae.build_conv_encoder, keras_vae.build_conv_decoder),
+}
+
+
+@pytest.mark.parametrize("architecture", ["mlp", "conv"])
+@pytest.mark.parametrize("shape", [(28, 28, 1), (32, 32, 3)])
+def test_encoder_and_decoder_shapes(architecture, shape):
+    build_encoder, build_decoder = BUILDERS[architecture]
+    encoder = build_encoder(input_shape=shape, latent_dim=3)
+    decoder = build_decoder(output_shape=shape, latent_dim=3)
+    z_mean, z_log_var = encoder(np.zeros((2, *shape), "float32"))
+    assert to_numpy(z_mean).shape == (2, 3)
+    assert to_numpy(z_log_var).shape == (2, 3)
+    assert to_numpy(decoder(z_mean)).shape == (2, *shape)
+
+
+@pytest.mark.parametrize("architecture", ["mlp", "conv"])
+def test_decoder_output_is_linear(architecture):
+    # Logits must be able to leave [0, 1]; a sigmoid or relu would be a bug.
+    _, build_decoder = BUILDERS[architecture]
+    decoder = build_decoder(output_shape=(28, 28, 1), latent_dim=2)
+    z = np.random.default_rng(0).normal(scale=3.0, size=(16, 2))
+    output = to_numpy(decoder(z.astype("float32")))
+    assert output.min() < 0 and output.max() > 0
+
+
+def test_mlp_hidden_units_mirror():
+    encoder = keras_vae.build_mlp_encoder((4,), 2, hidden_units=(16, 8))
+    decoder = keras_vae.build_mlp_decoder((4,), 2, hidden_units=(16, 8))
+    encoder_widths = [w.shape[-1] for w in encoder.weights if len(w.shape) == 2]
+    decoder_widths = [w.shape[-1] for w in decoder.weights if len(w.shape) == 2]
+    assert encoder_widths == [16, 8, 2, 2]
+    assert decoder_widths == [8, 16, 4]
+
+
+@pytest.mark.parametrize("latent_dim", [0, -1, 2.5, "2", True])
+@pytest.mark.parametrize("builder", ["mlp", "conv"])
+def test_invalid_latent_dim(builder, latent_dim):
+    build_encoder, build_decoder = BUILDERS[builder]
+    for build in (build_encoder, build_decoder):
+        with pytest.raises(ValueError, match="expected a positive integer"):
+            build((28, 28, 1), latent_dim)
+
+
+def test_invalid_input_shape():
+    with pytest.raises(ValueError, match="input_shape"):
+        keras_vae.build_mlp_encoder((28, -28), 2)
+
+
+@pytest.mark.parametrize("shape", [(30, 30, 1), (28, 28), (28, 26, 1)])
+def test_conv_shape_not_divisible_by_strides(shape):
+    with pytest.raises(ValueError, match="divisible by 4"):
+        keras_vae.build_conv_encoder(input_shape=shape, latent_dim=2)
+    with pytest.raises(ValueError, match="divisible by 4"):
+        keras_vae.build_conv_decoder(output_shape=shape, latent_dim=2)

@@ -1,0 +1,38 @@
+"""A `.keras` file written under each backend loads under this one."""
+
+import pathlib
+
+import keras
+import numpy as np
+import pytest
+
+import keras_vae
+from tests.helpers import BACKENDS
+from tests.helpers import run_in_backend
+from tests.helpers import synthetic_digits
+from tests.helpers import to_numpy
+
+WRITER = pathlib.Path(__file__).with_name("write_saved_model.py")
+
+
+@pytest.mark.parametrize("saved_under", BACKENDS)
+def test_model_saved_under_backend_loads_here(saved_under, tmp_path):
+    run_in_backend(saved_under, WRITER, tmp_path)
+    expected = np.load(tmp_path / "expected.npz")
+    loaded = keras.saving.load_model(tmp_path / "vae.keras", safe_mode=True)
+    assert type(loaded) is keras_vae.VAE
+
+    z_mean, z_log_var = loaded.encode(expected["x"])
+    np.testing.assert_allclose(z_mean, expected["z_mean"], atol=1e-5)
+    np.testing.assert_allclose(z_log_var, expected["z_log_var"], atol=1e-5)
+    np.testing.assert_allclose(
+        loaded.decode(expected["z"]), expected["decoded"], atol=1e-5
+    )
+
+    # Training continues from the saved optimizer state.
+    assert int(to_numpy(loaded.optimizer.iterations)) == 4
+    history = loaded.fit(
+        synthetic_digits(64, seed=2)[0], epochs=1, batch_size=32, verbose=0
+    )
+    assert np.isfinite(history.history["loss"][0])
+    assert int(to_numpy(loaded.optimizer.iterations)) == 6

@@ -1,0 +1,72 @@
+import json
+
+import keras
+import numpy as np
+import pytest
+
+import keras_vae
+from tests.helpers import seed_state
+from tests.helpers import synthetic_digits
+from tests.helpers import tiny_vae
+from tests.helpers import to_numpy
+
+LATENT_POINTS = np.random.default_rng(5).normal(size=(6, 2)).astype("float32")
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return synthetic_digits(128, seed=0)[0]
+
+
+@pytest.fixture(params=["mlp", "conv"])
+def saved(request, digits, tmp_path):
+    vae = tiny_vae(architecture=request.param, likelihood="bernoulli", seed=2)
+    vae.fit(digits, epochs=1, batch_size=32, verbose=0)
+    path = tmp_path / "vae.keras"
+    vae.save(path)
+    return vae, path
+
+
+def assert_same_outputs(original, loaded, x):
+    for expected, actual in zip(original.encode(x), loaded.encode(x)):
+        np.testing.assert_allclose(actual, expected, atol=1e-6)
+    np.testing.assert_allclose(
+        loaded.decode(LATENT_POINTS), original.decode(LATENT_POINTS), atol=1e-6
+    )
+
+
+@pytest.mark.parametrize("safe_mode", [True, False])
+def test_load_without_custom_objects_gives_identical_outputs(
+    saved, digits, safe_mode
+):
+    original, path = saved
+    loaded = keras.saving.load_model(path, safe_mode=safe_mode)
+    assert type(loaded) is keras_vae.VAE
+    assert json.dumps(loaded.get_config(), sort_keys=True) == json.dumps(
+        original.get_config(), sort_keys=True
+    )
+    assert_same_outputs(original, loaded, digits[:8])
+
+
+def test_optimizer_and_seed_state_survive_loading(saved):
+    original, path = saved
+    loaded = keras.saving.load_model(path)
+    iterations = int(to_numpy(original.optimizer.iterations))
+    assert iterations == 4
+    assert int(to_numpy(loaded.optimizer.iterations)) == iterations
+    assert len(loaded.optimizer.variables) == len(original.optimizer.variables)
+    for expected, actual in zip(original.optimizer.variables, loaded.optimizer.variables):
+        np.testing.assert_allclose(to_numpy(actual), to_numpy(expected), atol=1e-7)
+    np.testing.assert_array_equal(seed_state(loaded), seed_state(original))
+
+
+def test_training_resumes_exactly_where_it_stopped(saved, digits):
+    # Same weights, optimizer moments and noise seed: the next epoch of the
+    # loaded model repeats the next epoch of the original one.
+    original, path = saved
+    loaded = keras.saving.load_model(path)
+    kwargs = dict(epochs=1, batch_size=32, shuffle=False, verbose=0)
+    expected = original.fit(digits, **kwargs).history["loss"]
+    actual = loaded.fit(digits, **kwargs).history["loss"]
+    np.testing.assert_allclose(actual, expected, rtol=1e-4)
+    assert int(to_numpy(loaded.optimizer.iterations)) == 8

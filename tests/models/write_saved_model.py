@@ -1,0 +1,39 @@
+"""Trains a tiny VAE under $KERAS_BACKEND and saves it for another backend.
+
+Usage: python write_saved_model.py OUTPUT_DIR
+
+Writes OUTPUT_DIR/vae.keras and OUTPUT_DIR/expected.npz (the inputs and the
+encode/decode outputs a loader must reproduce).
+"""
+
+import pathlib
+import sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2]))
+
+import numpy as np  # noqa: E402
+
+from tests.helpers import synthetic_digits  # noqa: E402
+from tests.helpers import tiny_vae  # noqa: E402
+
+
+def main(output_dir):
+    output_dir = pathlib.Path(output_dir)
+    x = synthetic_digits(128, seed=0)[0]
+    vae = tiny_vae(architecture="conv", seed=1)
+    vae.fit(x, epochs=1, batch_size=32, verbose=0)
+    vae.save(output_dir / "vae.keras")
+    z = np.random.default_rng(0).normal(size=(5, 2)).astype("float32")
+    z_mean, z_log_var = vae.encode(x[:8])
+    np.savez(
+        output_dir / "expected.npz",
+        x=x[:8],
+        z=z,
+        z_mean=z_mean,
+        z_log_var=z_log_var,
+        decoded=vae.decode(z),
+    )
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
