@@ -2,6 +2,7 @@
 
 from keras_vae import datasets
 from keras_vae import losses
+from keras_vae import plots
 from keras_vae.layers.sampling import Sampling
 from keras_vae.models.decoders import build_conv_decoder
 from keras_vae.models.decoders import build_mlp_decoder

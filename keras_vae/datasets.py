@@ -1,6 +1,6 @@
 """`keras_vae.datasets`: image datasets as float32 arrays in `[0, 1]`."""
 
-import numpy as np
+import os
 
 KNOWN_DATASETS = ("mnist", "fashion_mnist")
 
@@ -41,6 +41,8 @@ def load(name, data_dir=None, download=True):
         )
     import tensorflow_datasets as tfds
 
+    # Read here, not left to TFDS, which keeps the first default it saw.
+    data_dir = data_dir or os.environ.get("TFDS_DATA_DIR")
     builder = tfds.builder(name, data_dir=data_dir)
     if not builder.is_prepared():
         searched = builder.data_dir

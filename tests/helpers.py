@@ -38,7 +38,19 @@ def synthetic_digits(num_examples, seed=0, shape=IMAGE_SHAPE):
     return images, labels.astype("int64")
 
 
-_MNIST_CACHE = {}
+_REAL_DATA = {}
+
+
+def load_real(name):
+    """`keras_vae.datasets.load(name)` from the offline copy, cached; or None."""
+    data_dir = tfds_data_dir()
+    if data_dir is None:
+        return None
+    if name not in _REAL_DATA:
+        _REAL_DATA[name] = keras_vae.datasets.load(
+            name, data_dir=data_dir, download=False
+        )
+    return _REAL_DATA[name]
 
 
 def mnist_subset(num_train, num_test):
@@ -47,18 +59,14 @@ def mnist_subset(num_train, num_test):
     Returns:
         `(x_train, x_test, source)` with source "mnist" or "synthetic".
     """
-    data_dir = tfds_data_dir()
-    if data_dir is None:
+    real = load_real("mnist")
+    if real is None:
         return (
             synthetic_digits(num_train, seed=0)[0],
             synthetic_digits(num_test, seed=1)[0],
             "synthetic",
         )
-    if "mnist" not in _MNIST_CACHE:
-        _MNIST_CACHE["mnist"] = keras_vae.datasets.load(
-            "mnist", data_dir=data_dir, download=False
-        )
-    (x_train, _), (x_test, _) = _MNIST_CACHE["mnist"]
+    (x_train, _), (x_test, _) = real
     return x_train[:num_train], x_test[:num_test], "mnist"
 
 

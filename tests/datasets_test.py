@@ -1,0 +1,44 @@
+import numpy as np
+import pytest
+
+import keras_vae
+from tests.helpers import load_real
+from tests.helpers import tfds_data_dir
+
+requires_offline_tfds = pytest.mark.skipif(
+    tfds_data_dir() is None,
+    reason="no offline TFDS copy (../shared/tensorflow_datasets or TFDS_DATA_DIR)",
+)
+
+
+def test_unknown_name_lists_the_known_ones():
+    with pytest.raises(ValueError, match=r"'cifar11'.*\['mnist', 'fashion_mnist'\]"):
+        keras_vae.datasets.load("cifar11")
+
+
+def test_missing_data_names_the_directory_searched(tmp_path):
+    with pytest.raises(FileNotFoundError) as error:
+        keras_vae.datasets.load("mnist", data_dir=tmp_path, download=False)
+    message = str(error.value)
+    assert str(tmp_path) in message
+    assert "TFDS_DATA_DIR" in message and "data_dir=" in message
+
+
+def test_tfds_data_dir_environment_variable_is_honoured(tmp_path, monkeypatch):
+    monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path))
+    with pytest.raises(FileNotFoundError, match=str(tmp_path)):
+        keras_vae.datasets.load("fashion_mnist", download=False)
+
+
+@requires_offline_tfds
+@pytest.mark.parametrize("name", ["mnist", "fashion_mnist"])
+def test_load_real_data(name):
+    (x_train, y_train), (x_test, y_test) = load_real(name)
+    assert x_train.shape == (60000, 28, 28, 1) and x_test.shape == (10000, 28, 28, 1)
+    assert x_train.dtype == np.float32 and y_train.dtype == np.int64
+    assert x_train.min() == 0.0 and x_train.max() == 1.0
+    assert sorted(np.unique(y_test)) == list(range(10))
+    # Scaled from uint8: every value is a multiple of 1/255.
+    np.testing.assert_allclose(
+        np.round(x_test[:10] * 255) / 255, x_test[:10], atol=1e-6
+    )
