@@ -11,3 +11,15 @@ from keras_vae.models.encoders import build_mlp_encoder
 from keras_vae.models.vae import VAE
 
 __version__ = "0.1.0"
+
+__all__ = [
+    "VAE",
+    "Sampling",
+    "build_conv_decoder",
+    "build_conv_encoder",
+    "build_mlp_decoder",
+    "build_mlp_encoder",
+    "datasets",
+    "losses",
+    "plots",
+]

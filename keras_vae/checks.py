@@ -1,19 +1,33 @@
 """Argument checks shared by the builders and models.
 
-Each check raises a `ValueError` that names the argument, what was expected
-and what was received, and returns the value normalized.
+Each check returns the value normalized, or raises a `ValueError` that names
+the argument, what was expected and what was received.
 """
 
 import numbers
 
 
+def _is_int(value):
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
 def positive_int(name, value):
-    """Returns `value` if it is a positive integer, else raises `ValueError`."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Integral)
-        or value <= 0
-    ):
+    """Checks that `value` is a positive integer.
+
+    Args:
+        name: the argument's name, for the error message.
+        value: the value received.
+
+    Returns:
+        `value` as an `int`.
+
+    Example:
+
+    ```python
+    latent_dim = checks.positive_int("latent_dim", latent_dim)
+    ```
+    """
+    if not _is_int(value) or value <= 0:
         raise ValueError(
             f"Received an invalid value for `{name}`, expected a positive "
             f"integer. Received: {name}={value!r}"
@@ -22,15 +36,26 @@ def positive_int(name, value):
 
 
 def shape_tuple(name, value):
-    """Returns `value` as a tuple of positive integers, else raises."""
+    """Checks that `value` is a non-empty sequence of positive integers.
+
+    Args:
+        name: the argument's name, for the error message.
+        value: the value received, e.g. `(28, 28, 1)`.
+
+    Returns:
+        `value` as a tuple of `int`s.
+
+    Example:
+
+    ```python
+    input_shape = checks.shape_tuple("input_shape", [28, 28, 1])  # (28, 28, 1)
+    ```
+    """
     try:
         dims = tuple(value)
     except TypeError:
-        dims = None
-    if not dims or not all(
-        isinstance(d, numbers.Integral) and not isinstance(d, bool) and d > 0
-        for d in dims
-    ):
+        dims = ()
+    if not dims or not all(_is_int(d) and d > 0 for d in dims):
         raise ValueError(
             f"Received an invalid value for `{name}`, expected a non-empty "
             f"tuple of positive integers such as (28, 28, 1). "
@@ -40,15 +65,41 @@ def shape_tuple(name, value):
 
 
 def positive_int_tuple(name, value):
-    """Returns `value` as a tuple of positive integers; it may be empty."""
+    """Checks that `value` is a possibly empty sequence of positive integers.
+
+    Args:
+        name: the argument's name, for the error message.
+        value: the value received, e.g. `hidden_units=(512, 256)`.
+
+    Returns:
+        `value` as a tuple of `int`s.
+
+    Example:
+
+    ```python
+    hidden_units = checks.positive_int_tuple("hidden_units", ())  # ()
+    ```
+    """
     return () if not tuple(value) else shape_tuple(name, value)
 
 
 def conv_image_shape(name, value, filters):
-    """Returns `value` as `(height, width, channels)` that `filters` halves.
+    """Checks an image shape that `len(filters)` stride-2 layers can halve.
 
-    Each entry of `filters` is one stride-2 layer, so height and width must be
-    divisible by `2 ** len(filters)`.
+    Args:
+        name: the argument's name, for the error message.
+        value: the value received, `(height, width, channels)`.
+        filters: the filters of the stride-2 layers, one entry each.
+
+    Returns:
+        `value` as a tuple of three `int`s whose height and width are
+        divisible by `2 ** len(filters)`.
+
+    Example:
+
+    ```python
+    shape = checks.conv_image_shape("input_shape", (28, 28, 1), (32, 64))
+    ```
     """
     filters = shape_tuple("filters", filters)
     shape = shape_tuple(name, value)

@@ -363,7 +363,11 @@ def _with_public_optimizer_modules(config):
             for key, value in config.items()
         }
         module = config.get("module")
-        if isinstance(module, str) and module.startswith("keras.src.backend.") and ".optimizers" in module:
+        if (
+            isinstance(module, str)
+            and module.startswith("keras.src.backend.")
+            and ".optimizers" in module
+        ):
             config["module"] = "keras.optimizers"
     return config
 

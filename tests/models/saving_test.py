@@ -55,7 +55,8 @@ def test_optimizer_and_seed_state_survive_loading(saved):
     assert iterations == 4
     assert int(to_numpy(loaded.optimizer.iterations)) == iterations
     assert len(loaded.optimizer.variables) == len(original.optimizer.variables)
-    for expected, actual in zip(original.optimizer.variables, loaded.optimizer.variables):
+    pairs = zip(original.optimizer.variables, loaded.optimizer.variables)
+    for expected, actual in pairs:
         np.testing.assert_allclose(to_numpy(actual), to_numpy(expected), atol=1e-7)
     np.testing.assert_array_equal(seed_state(loaded), seed_state(original))
 
