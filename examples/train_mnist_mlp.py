@@ -18,17 +18,22 @@ import keras
 import keras_vae
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--latent-dim", type=int, default=2)
+    parser.add_argument(
+        "--limit", type=int, help="use the first N images of each split"
+    )
     parser.add_argument("--output-dir", default="saved_models")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     output_dir = pathlib.Path(args.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
 
-    (x_train, _), (x_test, _) = keras_vae.datasets.load("mnist")
+    (x_train, _), (x_test, _) = keras_vae.datasets.load(
+        "mnist", limit=args.limit
+    )
     input_shape = x_train.shape[1:]
     encoder = keras_vae.build_mlp_encoder(input_shape, args.latent_dim)
     decoder = keras_vae.build_mlp_decoder(input_shape, args.latent_dim)

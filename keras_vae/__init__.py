@@ -1,5 +1,6 @@
 """keras-vae: variational autoencoders for Keras 3 on TensorFlow, JAX and torch."""
 
+from keras_vae import callbacks
 from keras_vae import datasets
 from keras_vae import losses
 from keras_vae import plots
@@ -8,6 +9,7 @@ from keras_vae.models.decoders import build_conv_decoder
 from keras_vae.models.decoders import build_mlp_decoder
 from keras_vae.models.encoders import build_conv_encoder
 from keras_vae.models.encoders import build_mlp_encoder
+from keras_vae.models.loading import load_vae
 from keras_vae.models.vae import VAE
 
 __version__ = "0.1.0"
@@ -19,7 +21,9 @@ __all__ = [
     "build_conv_encoder",
     "build_mlp_decoder",
     "build_mlp_encoder",
+    "callbacks",
     "datasets",
+    "load_vae",
     "losses",
     "plots",
 ]

@@ -2,10 +2,12 @@
 
 import os
 
+from keras_vae import checks
+
 KNOWN_DATASETS = ("mnist", "fashion_mnist")
 
 
-def load(name, data_dir=None, download=True):
+def load(name, data_dir=None, download=True, limit=None):
     """Loads an image dataset from TensorFlow Datasets as NumPy arrays.
 
     The data is read from `data_dir`, else from the `TFDS_DATA_DIR`
@@ -17,6 +19,8 @@ def load(name, data_dir=None, download=True):
         name: one of `"mnist"` or `"fashion_mnist"`.
         data_dir: optional directory holding TFDS data.
         download: whether to download and prepare the data if it is missing.
+        limit: optional positive integer: read only the first `limit`
+            examples of each split (quick runs; the rest is never decoded).
 
     Returns:
         `((x_train, y_train), (x_test, y_test))`: images as float32 arrays
@@ -34,6 +38,8 @@ def load(name, data_dir=None, download=True):
     (x_train, y_train), (x_test, y_test) = keras_vae.datasets.load("mnist")
     ```
     """
+    if limit is not None:
+        limit = checks.positive_int("limit", limit)
     if name not in KNOWN_DATASETS:
         raise ValueError(
             f"Unknown dataset name: {name!r}. Known datasets are: "
@@ -63,7 +69,12 @@ def load(name, data_dir=None, download=True):
                 f"Dataset {name!r} was not found in {searched} and could not "
                 f"be downloaded ({type(error).__name__}: {error}). {fix}"
             ) from error
-    return tuple(_split_as_arrays(builder, split) for split in ("train", "test"))
+    return tuple(
+        _split_as_arrays(
+            builder, split if limit is None else f"{split}[:{limit}]"
+        )
+        for split in ("train", "test")
+    )
 
 
 def _split_as_arrays(builder, split):

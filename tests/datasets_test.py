@@ -12,7 +12,9 @@ requires_offline_tfds = pytest.mark.skipif(
 
 
 def test_unknown_name_lists_the_known_ones():
-    with pytest.raises(ValueError, match=r"'cifar11'.*\['mnist', 'fashion_mnist'\]"):
+    with pytest.raises(
+        ValueError, match=r"'cifar11'.*\['mnist', 'fashion_mnist'\]"
+    ):
         keras_vae.datasets.load("cifar11")
 
 
@@ -34,7 +36,12 @@ def test_tfds_data_dir_environment_variable_is_honoured(tmp_path, monkeypatch):
 @pytest.mark.parametrize("name", ["mnist", "fashion_mnist"])
 def test_load_real_data(name):
     (x_train, y_train), (x_test, y_test) = load_real(name)
-    assert x_train.shape == (60000, 28, 28, 1) and x_test.shape == (10000, 28, 28, 1)
+    assert x_train.shape == (60000, 28, 28, 1) and x_test.shape == (
+        10000,
+        28,
+        28,
+        1,
+    )
     assert x_train.dtype == np.float32 and y_train.dtype == np.int64
     assert x_train.min() == 0.0 and x_train.max() == 1.0
     assert sorted(np.unique(y_test)) == list(range(10))
@@ -42,3 +49,20 @@ def test_load_real_data(name):
     np.testing.assert_allclose(
         np.round(x_test[:10] * 255) / 255, x_test[:10], atol=1e-6
     )
+
+
+@requires_offline_tfds
+def test_limit_reads_the_first_examples_of_each_split():
+    (x_train, y_train), (x_test, y_test) = keras_vae.datasets.load(
+        "mnist", data_dir=tfds_data_dir(), download=False, limit=100
+    )
+    assert x_train.shape == (100, 28, 28, 1) and y_test.shape == (100,)
+    (full_train, _), (full_test, _) = load_real("mnist")
+    np.testing.assert_array_equal(x_train, full_train[:100])
+    np.testing.assert_array_equal(x_test, full_test[:100])
+
+
+@pytest.mark.parametrize("limit", [0, -5, 2.5])
+def test_invalid_limit(limit):
+    with pytest.raises(ValueError, match="limit"):
+        keras_vae.datasets.load("mnist", limit=limit)

@@ -1,5 +1,6 @@
 """Fixtures and checks shared by the tests (one backend per process)."""
 
+import contextlib
 import os
 import pathlib
 import subprocess
@@ -36,6 +37,31 @@ def synthetic_digits(num_examples, seed=0, shape=IMAGE_SHAPE):
     flips = rng.random((num_examples, *shape)) < 0.05
     images = np.abs(prototypes[labels] - flips).astype("float32")
     return images, labels.astype("int64")
+
+
+@contextlib.contextmanager
+def offline_tfds():
+    """Makes TFDS read the offline copy, else TFDS' mock data; no download.
+
+    Yields the offline directory (also set as TFDS_DATA_DIR), or None when
+    mock data stands in for it.
+    """
+    data_dir = tfds_data_dir()
+    if data_dir is None:
+        import tensorflow_datasets as tfds
+
+        with tfds.testing.mock_data(num_examples=256):
+            yield None
+        return
+    previous = os.environ.get("TFDS_DATA_DIR")
+    os.environ["TFDS_DATA_DIR"] = data_dir
+    try:
+        yield data_dir
+    finally:
+        if previous is None:
+            del os.environ["TFDS_DATA_DIR"]
+        else:
+            os.environ["TFDS_DATA_DIR"] = previous
 
 
 _REAL_DATA = {}
@@ -82,11 +108,19 @@ def tiny_vae(
     """A small compiled VAE with seeded weights."""
     keras.utils.set_random_seed(seed)
     if architecture == "mlp":
-        encoder = keras_vae.build_mlp_encoder(shape, latent_dim, hidden_units=(64,))
-        decoder = keras_vae.build_mlp_decoder(shape, latent_dim, hidden_units=(64,))
+        encoder = keras_vae.build_mlp_encoder(
+            shape, latent_dim, hidden_units=(64,)
+        )
+        decoder = keras_vae.build_mlp_decoder(
+            shape, latent_dim, hidden_units=(64,)
+        )
     else:
-        encoder = keras_vae.build_conv_encoder(shape, latent_dim, filters=(4, 8))
-        decoder = keras_vae.build_conv_decoder(shape, latent_dim, filters=(4, 8))
+        encoder = keras_vae.build_conv_encoder(
+            shape, latent_dim, filters=(4, 8)
+        )
+        decoder = keras_vae.build_conv_decoder(
+            shape, latent_dim, filters=(4, 8)
+        )
     vae = keras_vae.VAE(
         encoder, decoder, likelihood=likelihood, beta=beta, seed=seed
     )

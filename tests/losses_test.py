@@ -79,7 +79,9 @@ def test_bernoulli_nll_of_uniform_prediction_is_log_two_per_pixel():
     nll = losses.bernoulli_negative_log_likelihood(
         np.ones((2, 784), "float32"), np.zeros((2, 784), "float32")
     )
-    np.testing.assert_allclose(to_numpy(nll), [784 * math.log(2)] * 2, rtol=1e-6)
+    np.testing.assert_allclose(
+        to_numpy(nll), [784 * math.log(2)] * 2, rtol=1e-6
+    )
 
 
 @pytest.mark.parametrize("scale", [1.0, 0.1])
@@ -88,7 +90,9 @@ def test_gaussian_nll_matches_numpy_with_its_constant(scale):
     x = rng.random((3, 5, 5, 1)).astype("float32")
     mean = rng.random(x.shape).astype("float32")
     nll = to_numpy(losses.gaussian_negative_log_likelihood(x, mean, scale))
-    np.testing.assert_allclose(nll, numpy_gaussian_nll(x, mean, scale), rtol=1e-5)
+    np.testing.assert_allclose(
+        nll, numpy_gaussian_nll(x, mean, scale), rtol=1e-5
+    )
 
 
 def test_reconstruction_loss_dispatches_on_likelihood():

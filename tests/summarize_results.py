@@ -23,7 +23,9 @@ def main(paths):
     for path in map(pathlib.Path, paths):
         passed, failed, skipped = counts(path)
         totals = [passed + totals[0], failed + totals[1], skipped + totals[2]]
-        print(f"{path.stem}: {passed} passed, {failed} failed, {skipped} skipped")
+        print(
+            f"{path.stem}: {passed} passed, {failed} failed, {skipped} skipped"
+        )
     passed, failed, skipped = totals
     print(f"all: {passed} passed, {failed} failed, {skipped} skipped")
     return 1 if failed or not paths else 0

@@ -91,7 +91,9 @@ def build_conv_decoder(
     decoder = keras_vae.build_conv_decoder(output_shape=(28, 28, 1), latent_dim=2)
     ```
     """
-    output_shape = checks.conv_image_shape("output_shape", output_shape, filters)
+    output_shape = checks.conv_image_shape(
+        "output_shape", output_shape, filters
+    )
     latent_dim = checks.positive_int("latent_dim", latent_dim)
     height, width, channels = output_shape
     factor = 2 ** len(filters)

@@ -77,7 +77,8 @@ def _jax_update_loss_trackers(model, metrics_variables, terms, x):
     with keras.StatelessScope(state_mapping=mapping) as scope:
         logs = model.update_loss_trackers(terms, x)
     new_metrics_variables = [
-        scope.get_current_value(variable) for variable in model.metrics_variables
+        scope.get_current_value(variable)
+        for variable in model.metrics_variables
     ]
     return logs, new_metrics_variables
 
@@ -124,7 +125,11 @@ def _jax_test_step(model, state, data):
     logs, metrics_variables = _jax_update_loss_trackers(
         model, metrics_variables, terms, x
     )
-    return logs, (trainable_variables, non_trainable_variables, metrics_variables)
+    return logs, (
+        trainable_variables,
+        non_trainable_variables,
+        metrics_variables,
+    )
 
 
 _STEPS = {

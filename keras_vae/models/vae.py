@@ -282,7 +282,9 @@ class VAE(keras.Model):
         images = vae.decode(np.zeros((1, vae.latent_dim), "float32"))
         ```
         """
-        decoder_output = self.decoder.predict(z, batch_size=batch_size, verbose=0)
+        decoder_output = self.decoder.predict(
+            z, batch_size=batch_size, verbose=0
+        )
         return ops.convert_to_numpy(
             losses.likelihood_mean(self.likelihood, decoder_output)
         )

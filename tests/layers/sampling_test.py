@@ -18,7 +18,9 @@ def tiled(value, num_rows):
 def test_draws_have_the_requested_mean_and_variance():
     num_draws = 40_000
     z = to_numpy(
-        Sampling(seed=0)([tiled(Z_MEAN, num_draws), tiled(Z_LOG_VAR, num_draws)])
+        Sampling(seed=0)(
+            [tiled(Z_MEAN, num_draws), tiled(Z_LOG_VAR, num_draws)]
+        )
     )
     assert z.shape == (num_draws, 3)
     np.testing.assert_allclose(z.mean(axis=0), Z_MEAN, atol=0.05)
@@ -56,7 +58,9 @@ def test_seed_generator_state_is_a_tracked_variable():
     assert layer.trainable_variables == []
     before = to_numpy(layer.seed_generator.state.value).copy()
     layer([tiled(Z_MEAN, 2), tiled(Z_LOG_VAR, 2)])
-    assert not np.array_equal(before, to_numpy(layer.seed_generator.state.value))
+    assert not np.array_equal(
+        before, to_numpy(layer.seed_generator.state.value)
+    )
 
 
 def test_config_round_trip_and_output_shape():

@@ -57,7 +57,9 @@ def test_optimizer_and_seed_state_survive_loading(saved):
     assert len(loaded.optimizer.variables) == len(original.optimizer.variables)
     pairs = zip(original.optimizer.variables, loaded.optimizer.variables)
     for expected, actual in pairs:
-        np.testing.assert_allclose(to_numpy(actual), to_numpy(expected), atol=1e-7)
+        np.testing.assert_allclose(
+            to_numpy(actual), to_numpy(expected), atol=1e-7
+        )
     np.testing.assert_array_equal(seed_state(loaded), seed_state(original))
 
 

@@ -58,7 +58,11 @@ def test_fit_on_mnist_subset_lowers_validation_loss():
         verbose=0,
     )
     val_loss = history.history["val_loss"]
-    assert val_loss[-1] < val_loss[0] < before["loss"], (source, before, val_loss)
+    assert val_loss[-1] < val_loss[0] < before["loss"], (
+        source,
+        before,
+        val_loss,
+    )
     # A model that learned something reconstructs better than chance.
     assert val_loss[-1] < 0.8 * before["loss"], (source, val_loss)
     for key in ("loss", "reconstruction_loss", "kl_loss"):
@@ -198,7 +202,9 @@ def test_encode_decode_sample_and_reconstruct(digits):
 def test_gaussian_decode_returns_the_mean():
     vae = tiny_vae(likelihood="gaussian")
     z = np.random.default_rng(0).normal(size=(4, 2)).astype("float32")
-    np.testing.assert_allclose(vae.decode(z), to_numpy(vae.decoder(z)), atol=1e-5)
+    np.testing.assert_allclose(
+        vae.decode(z), to_numpy(vae.decoder(z)), atol=1e-5
+    )
 
 
 @pytest.mark.parametrize("num_samples", [0, -3, 2.5, "4"])
@@ -211,9 +217,9 @@ def test_vae_is_built_on_construction():
     vae = tiny_vae()
     assert vae.built
     assert vae.latent_dim == 2 and vae.data_shape == IMAGE_SHAPE
-    assert len(vae.trainable_variables) == len(vae.encoder.trainable_variables) + len(
-        vae.decoder.trainable_variables
-    )
+    assert len(vae.trainable_variables) == len(
+        vae.encoder.trainable_variables
+    ) + len(vae.decoder.trainable_variables)
 
 
 def build_pair(latent_dim=2, shape=IMAGE_SHAPE):
@@ -254,7 +260,9 @@ def test_decoder_output_shape_mismatch():
 
 def test_encoder_with_one_output():
     inputs = keras.Input(IMAGE_SHAPE)
-    encoder = keras.Model(inputs, keras.layers.Dense(2)(keras.layers.Flatten()(inputs)))
+    encoder = keras.Model(
+        inputs, keras.layers.Dense(2)(keras.layers.Flatten()(inputs))
+    )
     _, decoder = build_pair()
     with pytest.raises(ValueError, match="exactly two tensors"):
         keras_vae.VAE(encoder, decoder)
@@ -267,4 +275,8 @@ def test_config_round_trip():
     assert json.dumps(restored.get_config(), sort_keys=True) == json.dumps(
         config, sort_keys=True
     )
-    assert (restored.likelihood, restored.beta, restored.seed) == ("gaussian", 0.5, 4)
+    assert (restored.likelihood, restored.beta, restored.seed) == (
+        "gaussian",
+        0.5,
+        4,
+    )
