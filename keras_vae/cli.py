@@ -12,12 +12,14 @@ import pathlib
 import subprocess
 import sys
 
+import keras
+
+import keras_vae
+from keras_vae.datasets import KNOWN_DATASETS
+from keras_vae.losses import LIKELIHOODS
+
 BACKENDS = ("jax", "tensorflow", "torch")
 ARCHITECTURES = ("mlp", "conv")
-# Mirrors keras_vae.datasets.KNOWN_DATASETS and keras_vae.losses.LIKELIHOODS;
-# kept literal so that `--help` and argument errors need no Keras import.
-DATASETS = ("mnist", "fashion_mnist")
-LIKELIHOODS = ("bernoulli", "gaussian")
 
 
 def _positive_int(text):
@@ -61,7 +63,7 @@ def _add_common_arguments(parser):
 
 
 def _add_data_arguments(parser):
-    parser.add_argument("--dataset", choices=DATASETS, default="mnist")
+    parser.add_argument("--dataset", choices=KNOWN_DATASETS, default="mnist")
     parser.add_argument(
         "--data-dir",
         help="TensorFlow Datasets directory (default: $TFDS_DATA_DIR, else "
@@ -156,16 +158,12 @@ def build_parser():
 
 
 def _load_data(args):
-    import keras_vae
-
     return keras_vae.datasets.load(
         args.dataset, data_dir=args.data_dir, limit=args.limit
     )
 
 
 def _build_vae(args, data_shape):
-    import keras_vae
-
     if args.architecture == "mlp":
         encoder = keras_vae.build_mlp_encoder(data_shape, args.latent_dim)
         decoder = keras_vae.build_mlp_decoder(data_shape, args.latent_dim)
@@ -195,10 +193,6 @@ def _print_written(paths):
 
 
 def _train(args):
-    import keras
-
-    import keras_vae
-
     keras.utils.set_random_seed(args.seed)
     (x_train, _), (x_test, y_test) = _load_data(args)
     output_dir = pathlib.Path(args.output_dir)
@@ -228,8 +222,6 @@ def _train(args):
 
 
 def _evaluate(args):
-    import keras_vae
-
     vae = keras_vae.load_vae(args.model)
     _, (x_test, _) = _load_data(args)
     _print_metrics(
@@ -240,8 +232,6 @@ def _evaluate(args):
 
 
 def _plot(args):
-    import keras_vae
-
     vae = keras_vae.load_vae(args.model)
     _, (x_test, y_test) = _load_data(args)
     _print_written(
@@ -252,8 +242,6 @@ def _plot(args):
 
 
 def _sample(args):
-    import keras_vae
-
     vae = keras_vae.load_vae(args.model)
     out = pathlib.Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -291,9 +279,6 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
     args = parser.parse_args(argv)
-
-    import keras
-
     if args.backend and args.backend != keras.backend.backend():
         # Keras fixes its backend at import, which has happened by now: run
         # the command again in a process started on the requested backend.

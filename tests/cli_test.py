@@ -171,3 +171,14 @@ def test_corrupt_model_file_is_a_one_line_error(tmp_path, capsys):
     status, _, err = run(capsys, "sample", path, "--out", tmp_path / "s.png")
     assert status == 1
     assert err.count("\n") == 1 and "not a `.keras` model file" in err
+
+
+@pytest.mark.parametrize(
+    "command", [[], ["train"], ["evaluate"], ["plot"], ["sample"]]
+)
+def test_help_on_every_command(capsys, command):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main([*command, "--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"usage: keras-vae {' '.join(command)}".rstrip())
