@@ -341,12 +341,30 @@ class VAE(keras.Model):
         }
         return {**super().get_config(), **config}
 
+    def compile(self, *args, jit_compile="auto", **kwargs):
+        super().compile(*args, jit_compile=jit_compile, **kwargs)
+        self._requested_jit_compile = jit_compile
+
+    def get_compile_config(self):
+        # Keras records what `jit_compile="auto"` resolved to on the saving
+        # backend: `True` under JAX, which under torch would mean a slow
+        # `torch.compile`. Recording the request lets each loading backend
+        # resolve "auto" for itself.
+        config = super().get_compile_config()
+        if config is not None:
+            config["jit_compile"] = self._requested_jit_compile
+        return config
+
     def compile_from_config(self, config):
         # Under torch, Keras records the optimizer's module as the torch-only
         # `keras.src.backend.torch.optimizers...`; loaded under JAX or
         # TensorFlow that class cannot update their variables. The public
         # `keras.optimizers` module gives each backend its own class.
-        super().compile_from_config(_with_public_optimizer_modules(config))
+        # Keras' own `compile_from_config` skips models that override
+        # `compile`, so this does its two steps.
+        config = _with_public_optimizer_modules(config)
+        self.compile(**keras.saving.deserialize_keras_object(config))
+        self.optimizer.build(self.trainable_variables)
 
     @classmethod
     def from_config(cls, config, custom_objects=None):

@@ -73,3 +73,18 @@ def test_training_resumes_exactly_where_it_stopped(saved, digits):
     actual = loaded.fit(digits, **kwargs).history["loss"]
     np.testing.assert_allclose(actual, expected, rtol=1e-4)
     assert int(to_numpy(loaded.optimizer.iterations)) == 8
+
+
+@pytest.mark.parametrize("jit_compile", ["auto", False])
+def test_jit_compile_request_is_saved_not_its_resolution(
+    digits, tmp_path, jit_compile
+):
+    # Under JAX "auto" resolves to True; a file recording True would make
+    # torch, which loads it, train through a slow `torch.compile`.
+    vae = tiny_vae(seed=2)
+    vae.compile(optimizer="adam", jit_compile=jit_compile)
+    vae.fit(digits, epochs=1, batch_size=64, verbose=0)
+    vae.save(tmp_path / "vae.keras")
+    loaded = keras.saving.load_model(tmp_path / "vae.keras")
+    assert loaded.get_compile_config()["jit_compile"] == jit_compile
+    assert loaded.jit_compile == vae.jit_compile
