@@ -5,6 +5,7 @@ from the library (`keras_vae.VAE`, `keras_vae.datasets`, `keras_vae.plots`).
 """
 
 import argparse
+import csv
 import json
 import math
 import os
@@ -20,6 +21,10 @@ from keras_vae.losses import LIKELIHOODS
 
 BACKENDS = ("jax", "tensorflow", "torch")
 ARCHITECTURES = ("mlp", "conv")
+
+
+class CommandError(Exception):
+    """A command could not do its job; the message says why, in one line."""
 
 
 def _positive_int(text):
@@ -102,7 +107,11 @@ def build_parser():
         "train",
         help="train a VAE; write model.keras, history.json and every plot",
         description="Train a VAE and write OUTPUT_DIR/model.keras, "
-        "OUTPUT_DIR/history.json, OUTPUT_DIR/metrics.json and every plot.",
+        "OUTPUT_DIR/history.json, OUTPUT_DIR/metrics.json and every plot. "
+        "Each finished epoch is backed up in OUTPUT_DIR/backup and logged in "
+        "OUTPUT_DIR/training_log.csv: run an interrupted command again and it "
+        "resumes after the last finished epoch. Training stops, without "
+        "saving the model, if the loss becomes NaN or infinite.",
     )
     _add_data_arguments(train)
     train.add_argument("--architecture", choices=ARCHITECTURES, default="mlp")
@@ -199,26 +208,54 @@ def _train(args):
     output_dir.mkdir(parents=True, exist_ok=True)
     vae = _build_vae(args, x_train.shape[1:])
     vae.compile(optimizer=keras.optimizers.Adam(args.learning_rate))
-    history = vae.fit(
+    backup_dir = output_dir / "backup"
+    log_path = output_dir / "training_log.csv"
+    if (backup_dir / "training_metadata.json").exists():
+        print(f"resuming the interrupted training backed up in {backup_dir}")
+    else:
+        log_path.unlink(missing_ok=True)
+    vae.fit(
         x_train,
         epochs=args.epochs,
         batch_size=args.batch_size,
         validation_data=(x_test,),
-        callbacks=[keras.callbacks.TerminateOnNaN()],
+        callbacks=[
+            keras.callbacks.TerminateOnNaN(),
+            keras.callbacks.BackupAndRestore(
+                backup_dir, double_checkpoint=True
+            ),
+            keras.callbacks.CSVLogger(log_path, append=True),
+        ],
         verbose=args.verbose,
     )
+    # Read back from the log, the history covers the epochs of every run
+    # that resumed the training, not only the last one.
+    history = _read_training_log(log_path)
+    if vae.stop_training:
+        raise CommandError(
+            f"training stopped in epoch {len(history['loss'])}: the loss "
+            "became NaN or infinite. The model was not saved. Try a lower "
+            "--learning-rate."
+        )
     metrics = vae.evaluate(x_test, batch_size=500, return_dict=True, verbose=0)
     model_path = output_dir / "model.keras"
     vae.save(model_path)
     history_path = output_dir / "history.json"
-    history_path.write_text(json.dumps(history.history, indent=2))
+    history_path.write_text(json.dumps(history, indent=2))
     metrics_path = output_dir / "metrics.json"
     metrics_path.write_text(json.dumps(metrics, indent=2))
     plot_paths = keras_vae.plots.save_all(
-        vae, x_test, y_test, history=history.history, output_dir=output_dir
+        vae, x_test, y_test, history=history, output_dir=output_dir
     )
     _print_metrics(metrics)
     _print_written([model_path, history_path, metrics_path, *plot_paths])
+
+
+def _read_training_log(path):
+    with open(path, newline="") as file:
+        rows = list(csv.DictReader(file))
+    names = [name for name in rows[0] if name != "epoch"] if rows else []
+    return {name: [float(row[name]) for row in rows] for name in names}
 
 
 def _evaluate(args):
@@ -287,7 +324,7 @@ def main(argv=None):
         return subprocess.call(command, env=environment)
     try:
         COMMANDS[args.command](args)
-    except (FileNotFoundError, ValueError, TypeError) as error:
+    except (CommandError, FileNotFoundError, ValueError, TypeError) as error:
         print(f"keras-vae {args.command}: error: {error}", file=sys.stderr)
         return 1
     return 0

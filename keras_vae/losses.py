@@ -134,8 +134,8 @@ def likelihood_mean(likelihood, decoder_output):
             (Gaussian).
 
     Returns:
-        Tensor of the same shape: `sigmoid(logits)` for Bernoulli, the
-        output itself for Gaussian.
+        Float32 tensor of the same shape: `sigmoid(logits)` for Bernoulli,
+        the output itself for Gaussian.
 
     Example:
 
@@ -144,6 +144,7 @@ def likelihood_mean(likelihood, decoder_output):
     # [[0.5, 0.5, 0.5, 0.5]]
     ```
     """
+    decoder_output = ops.cast(decoder_output, "float32")
     if likelihood == "bernoulli":
         return ops.sigmoid(decoder_output)
     return decoder_output

@@ -25,7 +25,9 @@ def load_vae(path, safe_mode=True):
 
     Raises:
         FileNotFoundError: if there is no file at `path`.
-        ValueError: if the file is not a `.keras` (zip) archive.
+        ValueError: if the file is not a `.keras` (zip) archive, is an
+            incomplete or corrupt one, or holds code that `safe_mode`
+            refuses to run.
         TypeError: if the file holds a model that is not a `keras_vae.VAE`.
 
     Example:
@@ -46,7 +48,14 @@ def load_vae(path, safe_mode=True):
             "truncated, corrupt or in another format. Save the model again "
             "with `vae.save(...)`."
         )
-    model = keras.saving.load_model(path, safe_mode=safe_mode)
+    try:
+        model = keras.saving.load_model(path, safe_mode=safe_mode)
+    except (KeyError, OSError, ValueError, zipfile.BadZipFile) as error:
+        # A zip missing its config or weights, or with corrupt ones, and
+        # Keras' own refusals (e.g. a `Lambda` layer under `safe_mode`).
+        raise ValueError(f"Could not load the model in {path}: {error}") from (
+            error
+        )
     if not isinstance(model, VAE):
         raise TypeError(
             f"{path} holds a {type(model).__name__}, expected a keras_vae.VAE."

@@ -1,11 +1,16 @@
 """The variational autoencoder model."""
 
+import inspect
 import math
+import os
+import pathlib
+import uuid
 
 import keras
 from keras import ops
 
 from keras_vae import checks
+from keras_vae import data_checks
 from keras_vae import losses
 from keras_vae.layers.sampling import Sampling
 from keras_vae.models import steps
@@ -241,6 +246,64 @@ class VAE(keras.Model):
     def test_step(self, *args):
         return steps.test_step(self, *args)
 
+    def fit(self, *args, **kwargs):
+        # The data is checked here, before Keras' trainer loop: an error
+        # raised inside it can leave a JAX model's variables purged.
+        args, kwargs = self._with_checked_data(super().fit, args, kwargs)
+        return super().fit(*args, **kwargs)
+
+    def evaluate(self, *args, **kwargs):
+        args, kwargs = self._with_checked_data(super().evaluate, args, kwargs)
+        return super().evaluate(*args, **kwargs)
+
+    def check_data(self, x, name="x"):
+        """Checks that `x` is data this VAE can train on or encode.
+
+        `fit`, `evaluate`, `encode` and `reconstruct` call it on their data
+        before any computation: on all of an in-memory array, on the first
+        batch of a dataset or generator.
+
+        Args:
+            x: a NumPy array or tensor of shape `(num_examples, *data_shape)`,
+                a `tf.data.Dataset`, `keras.utils.PyDataset`, torch
+                `DataLoader` or Python generator of `x` or `(x, y)` batches.
+            name: what to call `x` in error messages.
+
+        Returns:
+            `x`, or for a generator one that yields the checked batch again.
+
+        Raises:
+            TypeError: the data is not numeric.
+            ValueError: the data is empty, not of shape
+                `(batch_size, *data_shape)`, holds NaN or infinity, or lies
+                outside `[0, 1]` under the Bernoulli likelihood.
+
+        Example:
+
+        ```python
+        vae.check_data(x_train)  # raises if x_train holds 0..255 pixels
+        ```
+        """
+        return data_checks.checked_data(
+            x, self.data_shape, self.likelihood, name=name
+        )
+
+    def _with_checked_data(self, method, args, kwargs):
+        bound = inspect.signature(method).bind(*args, **kwargs)
+        arguments = bound.arguments
+        arguments["x"] = self.check_data(arguments.get("x"))
+        validation_data = arguments.get("validation_data")
+        if isinstance(validation_data, (tuple, list)):
+            arguments["validation_data"] = (
+                self.check_data(validation_data[0], "validation_data[0]"),
+                *validation_data[1:],
+            )
+        elif validation_data is not None:
+            arguments["validation_data"] = self.check_data(
+                validation_data, "validation_data"
+            )
+        return bound.args, bound.kwargs
+
     def encode(self, x, batch_size=256):
         """Encodes data to the parameters of `q(z | x)`.
 
@@ -250,8 +313,8 @@ class VAE(keras.Model):
             batch_size: how many examples to encode at once.
 
         Returns:
-            A tuple of NumPy arrays `(z_mean, z_log_var)`, each
-            `(num_examples, latent_dim)`.
+            A tuple of float32 NumPy arrays `(z_mean, z_log_var)`, each
+            `(num_examples, latent_dim)`, whatever the dtype policy.
 
         Example:
 
@@ -260,9 +323,9 @@ class VAE(keras.Model):
         ```
         """
         z_mean, z_log_var = self.encoder.predict(
-            x, batch_size=batch_size, verbose=0
+            self.check_data(x), batch_size=batch_size, verbose=0
         )
-        return z_mean, z_log_var
+        return z_mean.astype("float32"), z_log_var.astype("float32")
 
     def decode(self, z, batch_size=256):
         """Decodes latent points to the mean of `p(x | z)`.
@@ -272,7 +335,7 @@ class VAE(keras.Model):
             batch_size: how many points to decode at once.
 
         Returns:
-            NumPy array of shape `(num_points, *data_shape)`: pixel
+            Float32 NumPy array of shape `(num_points, *data_shape)`: pixel
             probabilities in `[0, 1]` for `"bernoulli"`, the mean for
             `"gaussian"`.
 
@@ -282,11 +345,16 @@ class VAE(keras.Model):
         images = vae.decode(np.zeros((1, vae.latent_dim), "float32"))
         ```
         """
+        data_checks.check_batch(
+            z, (self.latent_dim,), likelihood=None, name="z"
+        )
         decoder_output = self.decoder.predict(
             z, batch_size=batch_size, verbose=0
         )
         return ops.convert_to_numpy(
-            losses.likelihood_mean(self.likelihood, decoder_output)
+            losses.likelihood_mean(
+                self.likelihood, decoder_output.astype("float32")
+            )
         )
 
     def reconstruct(self, x, batch_size=256):
@@ -330,6 +398,42 @@ class VAE(keras.Model):
         z = keras.random.normal((num_samples, self.latent_dim), seed=seed)
         return self.decode(ops.convert_to_numpy(z), batch_size=batch_size)
 
+    def save(self, filepath, overwrite=True, **kwargs):
+        """Saves the model to a `.keras` file without ever half-writing it.
+
+        As `keras.Model.save`, but a local `.keras` file is first written
+        beside `filepath` under a temporary name, then renamed over it: if
+        saving fails or the process dies, `filepath` holds either the old
+        model or the new one, never a truncated file. Callbacks such as
+        `keras.callbacks.ModelCheckpoint` save through this method too.
+
+        Args:
+            filepath: path of the `.keras` file to write.
+            overwrite: whether to replace an existing file silently; `False`
+                asks first, as Keras does.
+            **kwargs: passed to `keras.Model.save`.
+
+        Example:
+
+        ```python
+        vae.save("saved_models/vae.keras")
+        ```
+        """
+        path = pathlib.Path(os.fspath(filepath))
+        remote = "://" in os.fspath(filepath)  # e.g. gs://, Keras' own care
+        if (
+            remote
+            or path.suffix != ".keras"
+            or (path.exists() and not overwrite)
+        ):
+            return super().save(filepath, overwrite=overwrite, **kwargs)
+        partial = path.with_name(f".{path.name}.{uuid.uuid4().hex}.keras")
+        try:
+            super().save(partial, **kwargs)
+            os.replace(partial, path)
+        finally:
+            partial.unlink(missing_ok=True)
+
     def get_config(self):
         config = {
             "encoder": keras.saving.serialize_keras_object(self.encoder),
@@ -351,7 +455,7 @@ class VAE(keras.Model):
         # `torch.compile`. Recording the request lets each loading backend
         # resolve "auto" for itself.
         config = super().get_compile_config()
-        if config is not None:
+        if config:
             config["jit_compile"] = self._requested_jit_compile
         return config
 

@@ -88,3 +88,28 @@ def test_jit_compile_request_is_saved_not_its_resolution(
     loaded = keras.saving.load_model(tmp_path / "vae.keras")
     assert loaded.get_compile_config()["jit_compile"] == jit_compile
     assert loaded.jit_compile == vae.jit_compile
+
+
+def test_a_failed_save_leaves_the_previous_file_intact(tmp_path, monkeypatch):
+    path = tmp_path / "vae.keras"
+    vae = tiny_vae(seed=2)
+    vae.save(path)
+    previous = path.read_bytes()
+
+    def fail(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(keras_vae.Sampling, "save_own_variables", fail)
+    with pytest.raises(OSError, match="disk full"):
+        vae.save(path)
+    assert path.read_bytes() == previous
+    assert [p.name for p in tmp_path.iterdir()] == ["vae.keras"]
+
+
+def test_save_replaces_the_file_and_leaves_nothing_else(tmp_path):
+    path = tmp_path / "vae.keras"
+    tiny_vae(seed=2).save(path)
+    tiny_vae(seed=3).save(path)
+    assert [p.name for p in tmp_path.iterdir()] == ["vae.keras"]
+    loaded = keras.saving.load_model(path)
+    assert loaded.seed == 3

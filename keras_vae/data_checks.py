@@ -1,0 +1,157 @@
+"""Checks of the data given to a VAE, run once before Keras' trainer loop.
+
+A VAE trained on data of the wrong shape, out of range for its likelihood, or
+holding NaN learns garbage without failing. These checks look at the data
+(all of an in-memory array, the first batch of a dataset or generator) and
+raise an error that names what was wrong and what was expected. They run in
+Python before `fit`, `evaluate` or `predict` start, never inside the
+compiled step, so a refused call leaves the model as it was.
+"""
+
+import inspect
+import sys
+
+import keras
+import numpy as np
+
+
+def checked_data(data, data_shape, likelihood, name="x"):
+    """Checks data for a VAE and returns it ready to pass on to Keras.
+
+    Args:
+        data: what the user passed: a NumPy array or backend tensor of shape
+            `(num_examples, *data_shape)`, a `tf.data.Dataset`, a
+            `keras.utils.PyDataset`, a torch `DataLoader` or a Python
+            generator yielding `x`, `(x,)` or `(x, y)` batches.
+        data_shape: the shape of one example, the encoder's input shape.
+        likelihood: `"bernoulli"` (values must lie in `[0, 1]`) or
+            `"gaussian"`.
+        name: what to call the data in error messages.
+
+    Returns:
+        `data`, except that a generator whose first batch was read to check
+        it is replaced by one that yields that batch again first.
+
+    Raises:
+        TypeError: the data is not numeric or is of an unsupported kind.
+        ValueError: it is empty, of the wrong shape, holds NaN or infinity,
+            or lies outside `[0, 1]` for the Bernoulli likelihood.
+
+    Example:
+
+    ```python
+    x_train = checked_data(x_train, (28, 28, 1), "bernoulli")
+    ```
+    """
+    first_batch, data = _first_batch(data, name)
+    check_batch(first_batch, data_shape, likelihood, name)
+    return data
+
+
+def check_batch(x, data_shape, likelihood=None, name="x"):
+    """Checks an in-memory batch of examples.
+
+    Args:
+        x: array-like of shape `(batch_size, *data_shape)`.
+        data_shape: the shape of one example.
+        likelihood: `"bernoulli"` (values must lie in `[0, 1]`),
+            `"gaussian"` or `None`, which check no range.
+        name: what to call the data in error messages.
+
+    Raises:
+        TypeError: `x` is not numeric.
+        ValueError: `x` is empty, of the wrong shape, holds NaN or infinity,
+            or lies outside `[0, 1]` for the Bernoulli likelihood.
+
+    Example:
+
+    ```python
+    check_batch(x_train[:128], (28, 28, 1), "bernoulli")
+    ```
+    """
+    x = _as_numpy(x, name)
+    if x.dtype.kind not in "biuf":
+        raise TypeError(
+            f"Expected `{name}` to hold numbers (float32 images), but it has "
+            f"dtype {x.dtype}. Convert it, e.g. `{name}.astype('float32')`."
+        )
+    expected = (None, *data_shape)
+    if x.shape[1:] != tuple(data_shape):
+        hint = ""
+        if x.ndim >= 1 and np.prod(x.shape[1:]) == np.prod(data_shape):
+            hint = f" Reshape it: `{name}.reshape(-1, *{tuple(data_shape)})`."
+        raise ValueError(
+            f"Expected `{name}` of shape {expected}, batch first. "
+            f"Received: {name}.shape={x.shape}.{hint}"
+        )
+    if x.shape[0] == 0:
+        raise ValueError(f"`{name}` is empty: it holds no examples.")
+    if x.dtype.kind == "f":
+        finite = np.isfinite(x)
+        if not finite.all():
+            index = np.unravel_index(np.argmin(finite), x.shape)
+            raise ValueError(
+                f"`{name}` holds {x.size - np.count_nonzero(finite)} NaN or "
+                f"infinite values (the first, {x[index]}, at index "
+                f"{tuple(int(i) for i in index)}). Remove or replace them "
+                "before training."
+            )
+    low, high = x.min(), x.max()
+    if likelihood == "bernoulli" and (low < 0 or high > 1):
+        raise ValueError(
+            f"The Bernoulli likelihood needs `{name}` in [0, 1], but it holds "
+            f"values in [{low}, {high}] (dtype {x.dtype}). Scale it first, "
+            f"e.g. `{name}.astype('float32') / 255` for 8-bit images, or use "
+            f"likelihood='gaussian'."
+        )
+
+
+def _as_numpy(x, name):
+    try:
+        return np.asarray(keras.ops.convert_to_numpy(x))
+    except (TypeError, ValueError, RuntimeError):
+        pass
+    try:
+        x = np.asarray(x)
+    except (TypeError, ValueError) as error:
+        raise TypeError(
+            f"Expected `{name}` to be an array of numbers, a tf.data.Dataset, "
+            f"a keras.utils.PyDataset or a generator. Received a "
+            f"{type(x).__name__} that NumPy cannot read: {error}"
+        ) from None
+    return x
+
+
+def _first_batch(data, name):
+    """Returns `(x of the first batch, data to pass on)`."""
+    if data is None:
+        raise ValueError(f"Expected data for `{name}`. Received None.")
+    tf = sys.modules.get("tensorflow")
+    if tf is not None and isinstance(data, tf.data.Dataset):
+        batch = next(iter(data.take(1)), None)
+    elif isinstance(data, keras.utils.PyDataset):
+        batch = data[0] if data.num_batches != 0 else None
+    elif inspect.isgenerator(data):
+        batch = next(data, None)
+        if batch is not None:
+            data = _chained(batch, data)
+    elif _is_torch_data_loader(data):
+        batch = next(iter(data), None)
+    else:
+        return data, data
+    if batch is None:
+        raise ValueError(
+            f"`{name}` is empty: the {type(data).__name__} yielded no batch."
+        )
+    x, _, _ = keras.utils.unpack_x_y_sample_weight(batch)
+    return x, data
+
+
+def _chained(first, rest):
+    yield first
+    yield from rest
+
+
+def _is_torch_data_loader(data):
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(data, torch.utils.data.DataLoader)

@@ -1,0 +1,103 @@
+"""`keras-vae train` survives being killed and stops on a NaN loss."""
+
+import csv
+import json
+import os
+import pathlib
+import signal
+import subprocess
+import sys
+import time
+
+import keras
+
+from keras_vae import cli
+from tests.helpers import offline_tfds
+from tests.helpers import run_in_backend
+
+RUN_CLI = pathlib.Path(__file__).with_name("run_cli.py")
+EPOCHS = 3
+
+
+def train_command(output_dir, *extra):
+    # Batches of 2 make an epoch of the 256 examples last 128 steps, long
+    # enough to be killed in the middle of one.
+    return [
+        "train",
+        "--dataset",
+        "mnist",
+        "--limit",
+        "256",
+        "--batch-size",
+        "2",
+        "--epochs",
+        str(EPOCHS),
+        "--verbose",
+        "2",
+        "--output-dir",
+        str(output_dir),
+        *extra,
+    ]
+
+
+def logged_epochs(output_dir):
+    path = output_dir / "training_log.csv"
+    if not path.exists():
+        return []
+    with open(path, newline="") as file:
+        return [int(row["epoch"]) for row in csv.DictReader(file)]
+
+
+def test_killed_training_resumes_after_the_last_finished_epoch(tmp_path):
+    command = [sys.executable, str(RUN_CLI), *train_command(tmp_path)]
+    env = {**os.environ, "KERAS_BACKEND": keras.backend.backend()}
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 240
+        while not logged_epochs(tmp_path) and process.poll() is None:
+            assert time.monotonic() < deadline, "no epoch finished in 240 s"
+            time.sleep(0.01)
+        process.send_signal(signal.SIGKILL)
+    finally:
+        process.kill()
+        process.wait()
+    finished = logged_epochs(tmp_path)
+    assert process.returncode == -signal.SIGKILL
+    assert 1 <= len(finished) < EPOCHS
+    assert not (tmp_path / "model.keras").exists()
+
+    # The same command again: it starts at the first unfinished epoch.
+    out = run_in_backend(keras.backend.backend(), RUN_CLI, *command[2:])
+    assert "resuming the interrupted training" in out
+    assert f"Epoch {len(finished) + 1}/{EPOCHS}" in out
+    for epoch in range(1, len(finished) + 1):
+        assert f"Epoch {epoch}/{EPOCHS}" not in out
+    assert logged_epochs(tmp_path) == list(range(EPOCHS))
+    history = json.loads((tmp_path / "history.json").read_text())
+    assert len(history["loss"]) == len(history["val_loss"]) == EPOCHS
+    assert (tmp_path / "model.keras").exists()
+    assert not (tmp_path / "backup").exists()
+
+
+def test_a_new_run_in_a_finished_directory_starts_a_new_log(tmp_path):
+    args = train_command(tmp_path)
+    args[args.index("--epochs") + 1] = "1"
+    args[args.index("--batch-size") + 1] = "64"
+    with offline_tfds():
+        for _ in range(2):
+            assert cli.main(args) == 0
+    assert logged_epochs(tmp_path) == [0]
+
+
+def test_nan_loss_stops_training_says_so_and_saves_nothing(tmp_path, capsys):
+    # Adam's first step moves every weight by about the learning rate.
+    args = train_command(tmp_path, "--learning-rate", "1e30")
+    args += ["--likelihood", "gaussian"]
+    with offline_tfds():
+        assert cli.main(args) == 1
+    last_line = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last_line.startswith("keras-vae train: error: training stopped")
+    assert "NaN or infinite" in last_line
+    assert not (tmp_path / "model.keras").exists()
