@@ -79,8 +79,11 @@ class VAE(keras.Model):
       the closed-form KL divergence from `q(z | x)` to `N(0, I)`.
 
     `fit()` takes the data alone: NumPy arrays, `tf.data.Dataset`s of `x`
-    or `(x, y)` (`y` is ignored) and Python generators. `evaluate()` reports
-    the same three values.
+    or `(x, y)` (`y` is ignored), Python generators, `keras.utils.PyDataset`s
+    and torch `DataLoader`s, and checks it first (see `check_data`).
+    `evaluate()` reports the same three values. Pass
+    `keras.callbacks.BackupAndRestore(directory)` to `fit()` to resume an
+    interrupted training after its last finished epoch.
 
     Args:
         encoder: functional `keras.Model` with one input of the data's shape

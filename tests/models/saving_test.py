@@ -113,3 +113,38 @@ def test_save_replaces_the_file_and_leaves_nothing_else(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["vae.keras"]
     loaded = keras.saving.load_model(path)
     assert loaded.seed == 3
+
+
+class Interrupt(keras.callbacks.Callback):
+    def __init__(self, epoch):
+        super().__init__()
+        self.epoch = epoch
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == self.epoch:
+            raise KeyboardInterrupt
+
+
+def test_backup_and_restore_resumes_fit_after_an_interruption(digits, tmp_path):
+    # The README's recipe: fit(..., callbacks=[BackupAndRestore(dir)]).
+    def fit(vae, *extra):
+        backup = keras.callbacks.BackupAndRestore(tmp_path / "backup")
+        return vae.fit(
+            digits,
+            epochs=4,
+            batch_size=32,
+            shuffle=False,
+            verbose=0,
+            callbacks=[backup, *extra],
+        ).history
+
+    uninterrupted = fit(tiny_vae(seed=4))
+    vae = tiny_vae(seed=4)
+    with pytest.raises(KeyboardInterrupt):
+        fit(vae, Interrupt(epoch=1))
+    resumed = fit(tiny_vae(seed=4))
+    assert len(resumed["loss"]) == 2
+    np.testing.assert_allclose(
+        resumed["loss"], uninterrupted["loss"][2:], rtol=1e-4
+    )
+    assert not (tmp_path / "backup").exists()

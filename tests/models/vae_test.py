@@ -235,6 +235,7 @@ def build_pair(latent_dim=2, shape=IMAGE_SHAPE):
         ({"likelihood": "poisson"}, r"likelihood.*\['bernoulli', 'gaussian'\]"),
         ({"beta": -1.0}, "beta"),
         ({"beta": float("nan")}, "beta"),
+        ({"beta": float("inf")}, "beta"),
         ({"beta": "1"}, "beta"),
         ({"gaussian_scale": 0.0}, "gaussian_scale"),
     ],
@@ -280,3 +281,16 @@ def test_config_round_trip():
         0.5,
         4,
     )
+
+
+def test_encoder_outputs_of_different_shapes():
+    inputs = keras.Input(IMAGE_SHAPE)
+    hidden = keras.layers.Flatten()(inputs)
+    encoder = keras.Model(
+        inputs, [keras.layers.Dense(2)(hidden), keras.layers.Dense(3)(hidden)]
+    )
+    _, decoder = build_pair()
+    with pytest.raises(
+        ValueError, match=r"same shape.*\(None, 2\).*\(None, 3\)"
+    ):
+        keras_vae.VAE(encoder, decoder)
