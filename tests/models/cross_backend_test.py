@@ -1,6 +1,9 @@
 """A `.keras` file written under each backend loads under this one."""
 
+import os
 import pathlib
+import subprocess
+import sys
 
 import keras
 import numpy as np
@@ -8,18 +11,40 @@ import pytest
 
 import keras_vae
 from tests.helpers import BACKENDS
-from tests.helpers import run_in_backend
 from tests.helpers import synthetic_digits
 from tests.helpers import to_numpy
 
 WRITER = pathlib.Path(__file__).with_name("write_saved_model.py")
 
 
+@pytest.fixture(scope="module")
+def saved_models(tmp_path_factory):
+    """`{backend: directory}` of the files each backend wrote.
+
+    Each backend writes in a subprocess of its own, all side by side.
+    """
+    directories = {b: tmp_path_factory.mktemp(f"saved_{b}") for b in BACKENDS}
+    writers = {
+        backend: subprocess.Popen(
+            [sys.executable, str(WRITER), str(directory)],
+            env={**os.environ, "KERAS_BACKEND": backend},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for backend, directory in directories.items()
+    }
+    for backend, writer in writers.items():
+        _, stderr = writer.communicate(timeout=300)
+        assert writer.returncode == 0, f"{backend} writer:\n{stderr[-4000:]}"
+    return directories
+
+
 @pytest.mark.parametrize("saved_under", BACKENDS)
-def test_model_saved_under_backend_loads_here(saved_under, tmp_path):
-    run_in_backend(saved_under, WRITER, tmp_path)
-    expected = np.load(tmp_path / "expected.npz")
-    loaded = keras.saving.load_model(tmp_path / "vae.keras", safe_mode=True)
+def test_model_saved_under_backend_loads_here(saved_under, saved_models):
+    directory = saved_models[saved_under]
+    expected = np.load(directory / "expected.npz")
+    loaded = keras.saving.load_model(directory / "vae.keras", safe_mode=True)
     assert type(loaded) is keras_vae.VAE
 
     z_mean, z_log_var = loaded.encode(expected["x"])
