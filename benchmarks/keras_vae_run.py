@@ -1,0 +1,110 @@
+"""Trains the benchmark's keras_vae model once; prints one JSON line.
+
+Usage:
+
+    KERAS_BACKEND=jax python benchmarks/keras_vae_run.py DATA.npz EPOCHS \
+        [--batch-size 128] [--architecture mlp|conv] [--jit-compile auto] \
+        [--steps-per-execution 1] [--train-examples N]
+
+`DATA.npz` holds uint8 `x_train` and `x_test`, as for
+`../shared/bench/ref_torch_vae.py`. The MLP is the reference's model:
+784-400-20 / 20-400-784, ReLU, Bernoulli decoder, Adam 1e-3. Prints, as JSON,
+the samples/s of each training epoch (timed by a callback, so the data
+checks and set-up before the first epoch are excluded) and the test -ELBO
+after the last epoch. `throughput.py` runs this script; it is not meant to
+be read for figures on its own.
+"""
+
+import argparse
+import json
+import time
+
+import keras
+import numpy as np
+
+import keras_vae
+
+
+class EpochTimer(keras.callbacks.Callback):
+    """Records the wall time of each training epoch."""
+
+    def __init__(self):
+        super().__init__()
+        self.seconds = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.seconds.append(time.perf_counter() - self._start)
+
+
+def build_vae(architecture, data_shape):
+    """The benchmark's model: the reference MLP, or the library's conv VAE."""
+    if architecture == "mlp":
+        encoder = keras_vae.build_mlp_encoder(data_shape, 20, (400,))
+        decoder = keras_vae.build_mlp_decoder(data_shape, 20, (400,))
+    else:
+        encoder = keras_vae.build_conv_encoder(data_shape, 20)
+        decoder = keras_vae.build_conv_decoder(data_shape, 20)
+    return keras_vae.VAE(encoder, decoder, likelihood="bernoulli", seed=0)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data")
+    parser.add_argument("epochs", type=int)
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument(
+        "--architecture", choices=("mlp", "conv"), default="mlp"
+    )
+    parser.add_argument("--jit-compile", default="auto")
+    parser.add_argument("--steps-per-execution", type=int, default=1)
+    parser.add_argument(
+        "--train-examples",
+        type=int,
+        default=None,
+        help="train on the first N examples only (default: all)",
+    )
+    args = parser.parse_args()
+
+    data = np.load(args.data)
+    shape = (784,) if args.architecture == "mlp" else (28, 28, 1)
+    x_train = (data["x_train"] / 255.0).astype("float32").reshape(-1, *shape)
+    x_test = (data["x_test"] / 255.0).astype("float32").reshape(-1, *shape)
+    x_train = x_train[: args.train_examples]
+    jit_compile = {"true": True, "false": False}.get(
+        args.jit_compile.lower(), "auto"
+    )
+
+    keras.utils.set_random_seed(0)
+    vae = build_vae(args.architecture, shape)
+    vae.compile(
+        optimizer=keras.optimizers.Adam(1e-3),
+        jit_compile=jit_compile,
+        steps_per_execution=args.steps_per_execution,
+    )
+    timer = EpochTimer()
+    vae.fit(
+        x_train,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        callbacks=[timer],
+        verbose=0,
+    )
+    metrics = vae.evaluate(
+        x_test, batch_size=10_000, return_dict=True, verbose=0
+    )
+    print(
+        json.dumps(
+            {
+                "samples_per_s": [len(x_train) / s for s in timer.seconds],
+                "test_neg_elbo": metrics["loss"],
+                "jit_compile": bool(vae.jit_compile),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,238 @@
+"""Training throughput and test -ELBO of keras_vae against plain PyTorch.
+
+Usage:
+
+    python benchmarks/throughput.py [--epochs 3] [--rounds 2] \
+        [--batch-size 128] [--architecture mlp|conv] \
+        [--backends jax,tensorflow,torch] [--reference PATH] [--json OUT]
+
+Writes real MNIST (from TFDS, offline copy included) as uint8 arrays to a
+temporary `data.npz`, then, for each round, runs one subprocess each of the
+plain-PyTorch reference (`../shared/bench/ref_torch_vae.py`, the same MLP
+model) and of `keras_vae_run.py` under each backend, interleaved, so that
+machine noise hits them alike. Each run trains `--epochs` epochs on the
+same data with the same batch size. Speed is the median of the per-epoch
+samples/s of every epoch but the first (compilation, warm-up), over all
+rounds; the ratio is to the reference's median. The test -ELBO (one sample,
+nats per example, the same definition in both) is the median over rounds.
+Peak RSS is the child process's. Last rows time each backend's input pipeline
+alone: batches of the training array drawn as `fit` draws them, no model.
+
+Prints a table and writes it as JSON beside this script (or to `--json`).
+It measures; it asserts nothing.
+"""
+
+import argparse
+import json
+import os
+import pathlib
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+HERE = pathlib.Path(__file__).resolve().parent
+REPO_ROOT = HERE.parent
+DEFAULT_REFERENCE = REPO_ROOT.parent / "shared" / "bench" / "ref_torch_vae.py"
+BACKENDS = ("jax", "tensorflow", "torch")
+
+
+def write_mnist(path):
+    """Writes MNIST as uint8 `x_train`, `x_test` (the reference's format)."""
+    sys.path.insert(0, str(REPO_ROOT))
+    import keras_vae.datasets
+
+    (x_train, _), (x_test, _) = keras_vae.datasets.load("mnist")
+    np.savez(
+        path,
+        x_train=np.round(x_train * 255).astype("uint8"),
+        x_test=np.round(x_test * 255).astype("uint8"),
+    )
+    return len(x_train)
+
+
+def run_child(command, env):
+    """Runs `command`; returns `(stdout, peak RSS in MiB)`."""
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    stdout = process.stdout.read().decode()
+    stderr = process.stderr.read().decode()
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise RuntimeError(f"{command} failed:\n{stderr[-3000:]}")
+    return stdout, usage.ru_maxrss / 1024
+
+
+def run_reference(reference, data, args):
+    command = [sys.executable, str(reference), str(data), str(args.epochs)]
+    stdout, rss = run_child(command, dict(os.environ))
+    epochs = [
+        dict(item.split(" ") for item in _pairs(line))
+        for line in stdout.splitlines()
+        if line.startswith("epoch ")
+    ]
+    return {
+        "samples_per_s": [float(e["train_samples_per_s"]) for e in epochs],
+        "test_neg_elbo": float(epochs[-1]["test_neg_elbo"]),
+        "peak_rss_mib": rss,
+    }
+
+
+def _pairs(line):
+    words = line.split()
+    return [f"{words[i]} {words[i + 1]}" for i in range(0, len(words), 2)]
+
+
+def run_keras_vae(backend, data, args):
+    command = [
+        sys.executable,
+        str(HERE / "keras_vae_run.py"),
+        str(data),
+        str(args.epochs),
+        "--batch-size",
+        str(args.batch_size),
+        "--architecture",
+        args.architecture,
+    ]
+    env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    stdout, rss = run_child(command, env)
+    result = json.loads(stdout.strip().splitlines()[-1])
+    result["peak_rss_mib"] = rss
+    return result
+
+
+def pipeline_samples_per_s(data, batch_size, backend):
+    """Samples/s of `fit`'s input pipeline alone on `backend`, no model.
+
+    Iterates the batches of the training array through the iterator that
+    Keras' trainer for `backend` builds from a NumPy array (private Keras
+    API: the only way to time exactly what `fit` consumes).
+    """
+    code = f"""
+import time, numpy as np, keras
+from keras.src.trainers.data_adapters import get_data_adapter
+x = (np.load({str(data)!r})["x_train"] / 255.0).astype("float32")
+x = x.reshape(len(x), -1)
+adapter = get_data_adapter(x, batch_size={batch_size}, shuffle=True)
+batches = {{
+    "jax": adapter.get_jax_iterator,
+    "tensorflow": adapter.get_tf_dataset,
+    "torch": adapter.get_torch_dataloader,
+}}[keras.backend.backend()]
+rates = []
+for _ in range(3):
+    start = time.perf_counter()
+    for batch in batches():
+        pass
+    rates.append(len(x) / (time.perf_counter() - start))
+print(sorted(rates)[1])
+"""
+    env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    stdout, _ = run_child([sys.executable, "-c", code], env)
+    return float(stdout.strip().splitlines()[-1])
+
+
+def summarize(runs, reference_speed=None):
+    speeds = [s for run in runs for s in run["samples_per_s"][1:]]
+    speed = statistics.median(speeds)
+    return {
+        "samples_per_s": speed,
+        "ratio": speed / reference_speed if reference_speed else 1.0,
+        "test_neg_elbo": statistics.median(r["test_neg_elbo"] for r in runs),
+        "peak_rss_mib": max(r["peak_rss_mib"] for r in runs),
+        "epoch_samples_per_s": [r["samples_per_s"] for r in runs],
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument(
+        "--architecture", choices=("mlp", "conv"), default="mlp"
+    )
+    parser.add_argument("--backends", default=",".join(BACKENDS))
+    parser.add_argument("--reference", default=str(DEFAULT_REFERENCE))
+    parser.add_argument("--json", default=str(HERE / "throughput.json"))
+    args = parser.parse_args()
+    if args.epochs < 2:
+        parser.error("--epochs must be at least 2: the first is warm-up")
+    backends = [b for b in args.backends.split(",") if b]
+    reference = pathlib.Path(args.reference)
+    if args.architecture == "conv" or args.batch_size != 128:
+        # The reference script is fixed at the MLP and batch 128.
+        reference = None
+    elif not reference.is_file():
+        parser.error(f"no reference script at {reference}")
+
+    runs = {name: [] for name in ["reference", *backends] if name}
+    with tempfile.TemporaryDirectory() as directory:
+        data = pathlib.Path(directory) / "data.npz"
+        write_mnist(data)
+        for round_index in range(args.rounds):
+            if reference:
+                runs["reference"].append(run_reference(reference, data, args))
+                print(f"round {round_index + 1}: reference done", flush=True)
+            for backend in backends:
+                runs[backend].append(run_keras_vae(backend, data, args))
+                print(f"round {round_index + 1}: {backend} done", flush=True)
+        pipeline = {
+            backend: pipeline_samples_per_s(data, args.batch_size, backend)
+            for backend in backends
+        }
+
+    rows = {}
+    if reference:
+        rows["reference (plain PyTorch)"] = summarize(runs.pop("reference"))
+    else:
+        runs.pop("reference")
+    reference_speed = (
+        rows["reference (plain PyTorch)"]["samples_per_s"] if rows else None
+    )
+    for backend in backends:
+        rows[f"keras_vae, {backend}"] = summarize(
+            runs[backend], reference_speed
+        )
+
+    print(
+        f"\n{args.architecture}, batch {args.batch_size}, {args.epochs} epochs "
+        f"x {args.rounds} rounds, {platform.node()} ({os.cpu_count()} CPUs), "
+        f"{time.strftime('%Y-%m-%d')}"
+    )
+    print(
+        f"{'run':30} {'samples/s':>10} {'x ref':>6} {'test -ELBO':>11} "
+        f"{'peak RSS MiB':>13}"
+    )
+    for name, row in rows.items():
+        ratio = f"{row['ratio']:.2f}" if reference_speed else "-"
+        print(
+            f"{name:30} {row['samples_per_s']:10.0f} {ratio:>6} "
+            f"{row['test_neg_elbo']:11.2f} {row['peak_rss_mib']:13.0f}"
+        )
+    for backend, speed in pipeline.items():
+        print(f"{'input pipeline alone, ' + backend:30} {speed:10.0f}")
+    record = {
+        "command": " ".join([pathlib.Path(sys.argv[0]).name, *sys.argv[1:]]),
+        "date": time.strftime("%Y-%m-%d"),
+        "machine": f"{platform.processor() or platform.machine()}, "
+        f"{os.cpu_count()} CPUs",
+        "architecture": args.architecture,
+        "batch_size": args.batch_size,
+        "epochs": args.epochs,
+        "rounds": args.rounds,
+        "rows": rows,
+        "input_pipeline_samples_per_s": pipeline,
+    }
+    pathlib.Path(args.json).write_text(json.dumps(record, indent=2))
+    print(f"wrote {args.json}")
+
+
+if __name__ == "__main__":
+    main()
