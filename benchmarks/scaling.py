@@ -24,14 +24,13 @@ import tempfile
 import time
 
 from throughput import HERE
-from throughput import run_child
+from throughput import default_data_dir
+from throughput import run_script
 from throughput import write_mnist
 
 
 def samples_per_s(data, backend, architecture, batch_size, examples, epochs):
-    command = [
-        sys.executable,
-        str(HERE / "keras_vae_run.py"),
+    script_args = [
         str(data),
         str(epochs),
         "--batch-size",
@@ -42,7 +41,7 @@ def samples_per_s(data, backend, architecture, batch_size, examples, epochs):
         str(examples),
     ]
     env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    stdout, _ = run_child(command, env)
+    stdout, _ = run_script(HERE / "keras_vae_run.py", script_args, env)
     speeds = json.loads(stdout.strip().splitlines()[-1])["samples_per_s"]
     return statistics.median(speeds[1:])
 
@@ -62,6 +61,7 @@ def main():
     parser.add_argument("--examples", type=int, default=10_000)
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--json", default=str(HERE / "scaling.json"))
+    parser.add_argument("--data-dir", default=default_data_dir())
     args = parser.parse_args()
     if args.epochs < 2:
         parser.error("--epochs must be at least 2: the first is warm-up")
@@ -69,7 +69,7 @@ def main():
     results = []
     with tempfile.TemporaryDirectory() as directory:
         data = pathlib.Path(directory) / "data.npz"
-        write_mnist(data)
+        write_mnist(data, args.data_dir)
         for architecture in args.architectures.split(","):
             for backend in args.backends.split(","):
                 points = [

@@ -4,7 +4,8 @@ Usage:
 
     python benchmarks/throughput.py [--epochs 3] [--rounds 2] \
         [--batch-size 128] [--architecture mlp|conv] \
-        [--backends jax,tensorflow,torch] [--reference PATH] [--json OUT]
+        [--backends jax,tensorflow,torch] [--steps-per-execution auto] \
+        [--jit-compile auto|true|false] [--reference PATH] [--json OUT]
 
 Writes real MNIST (from TFDS, offline copy included) as uint8 arrays to a
 temporary `data.npz`, then, for each round, runs one subprocess each of the
@@ -41,12 +42,22 @@ DEFAULT_REFERENCE = REPO_ROOT.parent / "shared" / "bench" / "ref_torch_vae.py"
 BACKENDS = ("jax", "tensorflow", "torch")
 
 
-def write_mnist(path):
+def default_data_dir():
+    """`$TFDS_DATA_DIR`, else the offline copy beside the repository."""
+    offline = REPO_ROOT.parent / "shared" / "tensorflow_datasets"
+    if os.environ.get("TFDS_DATA_DIR") or not offline.is_dir():
+        return None
+    return str(offline)
+
+
+def write_mnist(path, data_dir=None):
     """Writes MNIST as uint8 `x_train`, `x_test` (the reference's format)."""
     sys.path.insert(0, str(REPO_ROOT))
     import keras_vae.datasets
 
-    (x_train, _), (x_test, _) = keras_vae.datasets.load("mnist")
+    (x_train, _), (x_test, _) = keras_vae.datasets.load(
+        "mnist", data_dir=data_dir
+    )
     np.savez(
         path,
         x_train=np.round(x_train * 255).astype("uint8"),
@@ -55,23 +66,48 @@ def write_mnist(path):
     return len(x_train)
 
 
+# Runs a script and then reports its own peak resident memory (VmHWM). A
+# child's rusage would not do: Linux counts in it the parent's memory at the
+# time of fork.
+_WITH_PEAK_RSS = """
+import os, runpy, sys
+script = sys.argv[1]
+sys.argv = sys.argv[1:]
+sys.path.insert(0, os.path.dirname(os.path.abspath(script)))
+try:
+    runpy.run_path(script, run_name="__main__")
+finally:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                print("peak_rss_kib", line.split()[1], file=sys.stderr)
+"""
+
+
 def run_child(command, env):
-    """Runs `command`; returns `(stdout, peak RSS in MiB)`."""
-    process = subprocess.Popen(
-        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
-    stdout = process.stdout.read().decode()
-    stderr = process.stderr.read().decode()
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise RuntimeError(f"{command} failed:\n{stderr[-3000:]}")
-    return stdout, usage.ru_maxrss / 1024
+    """Runs `command`; returns its stdout, raising if it fails."""
+    result = subprocess.run(command, env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"{command} failed:\n{result.stderr[-3000:]}")
+    return result
+
+
+def run_script(script, args, env):
+    """Runs a Python script; returns `(stdout, peak RSS in MiB)`."""
+    command = [sys.executable, "-c", _WITH_PEAK_RSS, str(script), *args]
+    result = run_child(command, env)
+    peak = [
+        line.split()[1]
+        for line in result.stderr.splitlines()
+        if line.startswith("peak_rss_kib ")
+    ]
+    return result.stdout, int(peak[-1]) / 1024
 
 
 def run_reference(reference, data, args):
-    command = [sys.executable, str(reference), str(data), str(args.epochs)]
-    stdout, rss = run_child(command, dict(os.environ))
+    stdout, rss = run_script(
+        reference, [str(data), str(args.epochs)], dict(os.environ)
+    )
     epochs = [
         dict(item.split(" ") for item in _pairs(line))
         for line in stdout.splitlines()
@@ -90,18 +126,20 @@ def _pairs(line):
 
 
 def run_keras_vae(backend, data, args):
-    command = [
-        sys.executable,
-        str(HERE / "keras_vae_run.py"),
+    script_args = [
         str(data),
         str(args.epochs),
         "--batch-size",
         str(args.batch_size),
         "--architecture",
         args.architecture,
+        "--steps-per-execution",
+        str(args.steps_per_execution),
+        "--jit-compile",
+        args.jit_compile,
     ]
     env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    stdout, rss = run_child(command, env)
+    stdout, rss = run_script(HERE / "keras_vae_run.py", script_args, env)
     result = json.loads(stdout.strip().splitlines()[-1])
     result["peak_rss_mib"] = rss
     return result
@@ -134,7 +172,7 @@ for _ in range(3):
 print(sorted(rates)[1])
 """
     env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    stdout, _ = run_child([sys.executable, "-c", code], env)
+    stdout = run_child([sys.executable, "-c", code], env).stdout
     return float(stdout.strip().splitlines()[-1])
 
 
@@ -159,8 +197,25 @@ def main():
         "--architecture", choices=("mlp", "conv"), default="mlp"
     )
     parser.add_argument("--backends", default=",".join(BACKENDS))
+    parser.add_argument(
+        "--steps-per-execution",
+        default="auto",
+        help="passed to keras_vae's compile (default: its own, auto)",
+    )
+    parser.add_argument(
+        "--jit-compile",
+        default="auto",
+        choices=("auto", "true", "false"),
+        help="passed to keras_vae's compile",
+    )
     parser.add_argument("--reference", default=str(DEFAULT_REFERENCE))
     parser.add_argument("--json", default=str(HERE / "throughput.json"))
+    parser.add_argument(
+        "--data-dir",
+        default=default_data_dir(),
+        help="TFDS data directory (default: $TFDS_DATA_DIR, else "
+        "../shared/tensorflow_datasets when present)",
+    )
     args = parser.parse_args()
     if args.epochs < 2:
         parser.error("--epochs must be at least 2: the first is warm-up")
@@ -175,7 +230,7 @@ def main():
     runs = {name: [] for name in ["reference", *backends] if name}
     with tempfile.TemporaryDirectory() as directory:
         data = pathlib.Path(directory) / "data.npz"
-        write_mnist(data)
+        write_mnist(data, args.data_dir)
         for round_index in range(args.rounds):
             if reference:
                 runs["reference"].append(run_reference(reference, data, args))

@@ -207,7 +207,10 @@ def _train(args):
     output_dir = pathlib.Path(args.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     vae = _build_vae(args, x_train.shape[1:])
-    vae.compile(optimizer=keras.optimizers.Adam(args.learning_rate))
+    vae.compile(
+        optimizer=keras.optimizers.Adam(args.learning_rate),
+        steps_per_execution="auto",
+    )
     backup_dir = output_dir / "backup"
     log_path = output_dir / "training_log.csv"
     if (backup_dir / "training_metadata.json").exists():

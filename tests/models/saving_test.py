@@ -75,19 +75,37 @@ def test_training_resumes_exactly_where_it_stopped(saved, digits):
     assert int(to_numpy(loaded.optimizer.iterations)) == 8
 
 
-@pytest.mark.parametrize("jit_compile", ["auto", False])
-def test_jit_compile_request_is_saved_not_its_resolution(
-    digits, tmp_path, jit_compile
+@pytest.mark.parametrize(
+    "requested",
+    [
+        {"jit_compile": "auto", "steps_per_execution": "auto"},
+        {"jit_compile": False, "steps_per_execution": 1},
+    ],
+)
+def test_compile_requests_are_saved_not_their_resolution(
+    digits, tmp_path, requested
 ):
-    # Under JAX "auto" resolves to True; a file recording True would make
-    # torch, which loads it, train through a slow `torch.compile`.
+    # Under JAX "auto" resolves to XLA and 32 steps per call; a file that
+    # recorded those would make torch train through a slow `torch.compile`,
+    # or refuse steps_per_execution=32.
     vae = tiny_vae(seed=2)
-    vae.compile(optimizer="adam", jit_compile=jit_compile)
+    vae.compile(optimizer="adam", **requested)
     vae.fit(digits, epochs=1, batch_size=64, verbose=0)
     vae.save(tmp_path / "vae.keras")
     loaded = keras.saving.load_model(tmp_path / "vae.keras")
-    assert loaded.get_compile_config()["jit_compile"] == jit_compile
+    config = loaded.get_compile_config()
+    for name, value in requested.items():
+        assert config[name] == value
     assert loaded.jit_compile == vae.jit_compile
+    assert loaded.steps_per_execution == vae.steps_per_execution
+
+
+def test_auto_steps_per_execution_is_32_except_on_torch():
+    vae = tiny_vae()
+    assert vae.steps_per_execution == 1
+    vae.compile(optimizer="adam", steps_per_execution="auto")
+    expected = 1 if keras.backend.backend() == "torch" else 32
+    assert vae.steps_per_execution == expected
 
 
 def test_a_failed_save_leaves_the_previous_file_intact(tmp_path, monkeypatch):

@@ -11,6 +11,7 @@ import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2]))
 
+import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from tests.helpers import synthetic_digits  # noqa: E402
@@ -21,6 +22,12 @@ def main(output_dir):
     output_dir = pathlib.Path(output_dir)
     x = synthetic_digits(128, seed=0)[0]
     vae = tiny_vae(architecture="conv", seed=1)
+    # An explicit steps_per_execution > 1, which torch cannot run: the
+    # loading backend must cope with it.
+    if keras.backend.backend() != "torch":
+        vae.compile(
+            optimizer=keras.optimizers.Adam(1e-3), steps_per_execution=4
+        )
     vae.fit(x, epochs=1, batch_size=32, verbose=0)
     vae.save(output_dir / "vae.keras")
     z = np.random.default_rng(0).normal(size=(5, 2)).astype("float32")
