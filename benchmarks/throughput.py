@@ -183,6 +183,7 @@ def summarize(runs, reference_speed=None):
         "samples_per_s": speed,
         "ratio": speed / reference_speed if reference_speed else 1.0,
         "test_neg_elbo": statistics.median(r["test_neg_elbo"] for r in runs),
+        "test_neg_elbo_per_round": [r["test_neg_elbo"] for r in runs],
         "peak_rss_mib": max(r["peak_rss_mib"] for r in runs),
         "epoch_samples_per_s": [r["samples_per_s"] for r in runs],
     }
