@@ -141,6 +141,14 @@ def build_parser():
     evaluate.add_argument("model", help="a .keras file written by train")
     _add_data_arguments(evaluate)
     evaluate.add_argument("--batch-size", type=_positive_int, default=500)
+    evaluate.add_argument(
+        "--iw-samples",
+        type=_positive_int,
+        default=None,
+        metavar="K",
+        help="also print the importance-weighted negative log-likelihood "
+        "with K samples per example (e.g. 5000)",
+    )
     _add_common_arguments(evaluate)
 
     plot = commands.add_parser(
@@ -269,6 +277,14 @@ def _evaluate(args):
             x_test, batch_size=args.batch_size, return_dict=True, verbose=0
         )
     )
+    if args.iw_samples:
+        log_likelihood = vae.log_likelihood(
+            x_test, num_samples=args.iw_samples, seed=0
+        )
+        print(
+            f"test NLL {-log_likelihood.mean():.2f} nats per example "
+            f"(importance-weighted, {args.iw_samples} samples)"
+        )
 
 
 def _plot(args):

@@ -75,10 +75,16 @@ def test_train_evaluate_plot_sample_round_trip(tmp_path, capsys):
             run_dir / "model.keras",
             "--limit",
             256,
+            "--iw-samples",
+            10,
             *data_args,
         )
         assert status == 0
-        assert out.startswith("test -ELBO ") and "KL" in out
+        elbo_line, nll_line = out.strip().splitlines()
+        assert elbo_line.startswith("test -ELBO ") and "KL" in elbo_line
+        assert nll_line.startswith("test NLL ") and "10 samples" in nll_line
+        # The 10-sample bound is tighter than the ELBO, on average.
+        assert float(nll_line.split()[2]) < float(elbo_line.split()[2]) + 1.0
 
         plot_dir = tmp_path / "plots"
         status, out, _ = run(
