@@ -25,25 +25,20 @@ import time
 
 from throughput import HERE
 from throughput import default_data_dir
-from throughput import run_script
+from throughput import run_keras_vae
 from throughput import write_mnist
 
 
 def samples_per_s(data, backend, architecture, batch_size, examples, epochs):
-    script_args = [
-        str(data),
-        str(epochs),
-        "--batch-size",
-        str(batch_size),
-        "--architecture",
-        architecture,
-        "--train-examples",
-        str(examples),
-    ]
-    env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    stdout, _ = run_script(HERE / "keras_vae_run.py", script_args, env)
-    speeds = json.loads(stdout.strip().splitlines()[-1])["samples_per_s"]
-    return statistics.median(speeds[1:])
+    result = run_keras_vae(
+        backend,
+        data,
+        epochs,
+        batch_size=batch_size,
+        architecture=architecture,
+        train_examples=examples,
+    )
+    return statistics.median(result["samples_per_s"][1:])
 
 
 def _ints(text):

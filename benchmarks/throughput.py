@@ -104,14 +104,18 @@ def run_script(script, args, env):
     return result.stdout, int(peak[-1]) / 1024
 
 
-def run_reference(reference, data, args):
-    stdout, rss = run_script(
-        reference, [str(data), str(args.epochs)], dict(os.environ)
-    )
+def backend_env(backend):
+    """The environment of a child process on `backend`, TF logs quiet."""
+    return {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
+
+
+def run_reference(reference, data, epochs):
+    stdout, rss = run_script(reference, [str(data), str(epochs)], os.environ)
+    # Lines of "epoch 1 train_samples_per_s 21431 test_neg_elbo 127.98".
     epochs = [
-        dict(item.split(" ") for item in _pairs(line))
-        for line in stdout.splitlines()
-        if line.startswith("epoch ")
+        dict(zip(words[::2], words[1::2]))
+        for words in map(str.split, stdout.splitlines())
+        if words[:1] == ["epoch"]
     ]
     return {
         "samples_per_s": [float(e["train_samples_per_s"]) for e in epochs],
@@ -120,26 +124,17 @@ def run_reference(reference, data, args):
     }
 
 
-def _pairs(line):
-    words = line.split()
-    return [f"{words[i]} {words[i + 1]}" for i in range(0, len(words), 2)]
+def run_keras_vae(backend, data, epochs, **options):
+    """Runs `keras_vae_run.py` on `backend`; returns its JSON and peak RSS.
 
-
-def run_keras_vae(backend, data, args):
-    script_args = [
-        str(data),
-        str(args.epochs),
-        "--batch-size",
-        str(args.batch_size),
-        "--architecture",
-        args.architecture,
-        "--steps-per-execution",
-        str(args.steps_per_execution),
-        "--jit-compile",
-        args.jit_compile,
-    ]
-    env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    stdout, rss = run_script(HERE / "keras_vae_run.py", script_args, env)
+    `options` are its flags: `batch_size=128` passes `--batch-size 128`.
+    """
+    script_args = [str(data), str(epochs)]
+    for name, value in options.items():
+        script_args += [f"--{name.replace('_', '-')}", str(value)]
+    stdout, rss = run_script(
+        HERE / "keras_vae_run.py", script_args, backend_env(backend)
+    )
     result = json.loads(stdout.strip().splitlines()[-1])
     result["peak_rss_mib"] = rss
     return result
@@ -171,9 +166,8 @@ for _ in range(3):
     rates.append(len(x) / (time.perf_counter() - start))
 print(sorted(rates)[1])
 """
-    env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    stdout = run_child([sys.executable, "-c", code], env).stdout
-    return float(stdout.strip().splitlines()[-1])
+    result = run_child([sys.executable, "-c", code], backend_env(backend))
+    return float(result.stdout.strip().splitlines()[-1])
 
 
 def summarize(runs, reference_speed=None):
@@ -234,10 +228,22 @@ def main():
         write_mnist(data, args.data_dir)
         for round_index in range(args.rounds):
             if reference:
-                runs["reference"].append(run_reference(reference, data, args))
+                runs["reference"].append(
+                    run_reference(reference, data, args.epochs)
+                )
                 print(f"round {round_index + 1}: reference done", flush=True)
             for backend in backends:
-                runs[backend].append(run_keras_vae(backend, data, args))
+                runs[backend].append(
+                    run_keras_vae(
+                        backend,
+                        data,
+                        args.epochs,
+                        batch_size=args.batch_size,
+                        architecture=args.architecture,
+                        steps_per_execution=args.steps_per_execution,
+                        jit_compile=args.jit_compile,
+                    )
+                )
                 print(f"round {round_index + 1}: {backend} done", flush=True)
         pipeline = {
             backend: pipeline_samples_per_s(data, args.batch_size, backend)

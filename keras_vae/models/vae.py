@@ -470,8 +470,9 @@ class VAE(keras.Model):
         vae.save("saved_models/vae.keras")
         ```
         """
-        path = pathlib.Path(os.fspath(filepath))
-        remote = "://" in os.fspath(filepath)  # e.g. gs://, Keras' own care
+        location = os.fspath(filepath)
+        path = pathlib.Path(location)
+        remote = "://" in location  # e.g. gs://, left to Keras
         if (
             remote
             or path.suffix != ".keras"
@@ -569,7 +570,7 @@ class VAE(keras.Model):
             _with_public_optimizer_modules(config)
         )
         config["steps_per_execution"] = steps.loadable_steps_per_execution(
-            config.get("steps_per_execution", "auto")
+            config.get("steps_per_execution", 1)
         )
         self.compile(**config)
         self.optimizer.build(self.trainable_variables)
