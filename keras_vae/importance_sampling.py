@@ -15,7 +15,7 @@ from keras_vae import losses
 _LOG_2PI = math.log(2.0 * math.pi)
 
 
-def log_importance_weights(vae, x, num_samples, seed):
+def log_importance_weights(vae, x, num_samples, seed, condition=None):
     """`log p(x, z_i) - log q(z_i | x)` for `num_samples` draws per example.
 
     Args:
@@ -23,6 +23,8 @@ def log_importance_weights(vae, x, num_samples, seed):
         x: data batch of shape `(batch_size, *vae.data_shape)`.
         num_samples: how many `z_i` to draw for each example.
         seed: a `keras.random.SeedGenerator` (or integer) for the draws.
+        condition: for a `ConditionalVAE`, the one-hot labels of the batch,
+            `(batch_size, num_classes)`; `None` otherwise.
 
     Returns:
         Float32 tensor of shape `(num_samples, batch_size)`, in nats.
@@ -33,7 +35,8 @@ def log_importance_weights(vae, x, num_samples, seed):
     log_w = log_importance_weights(vae, x[:8], 100, keras.random.SeedGenerator(0))
     ```
     """
-    z_mean, z_log_var = vae.encoder(x, training=False)
+    encoder_inputs = x if condition is None else [x, condition]
+    z_mean, z_log_var = vae.encoder(encoder_inputs, training=False)
     z_mean = ops.cast(z_mean, "float32")
     z_log_var = ops.cast(z_log_var, "float32")
     batch_size = ops.shape(z_mean)[0]
@@ -42,7 +45,10 @@ def log_importance_weights(vae, x, num_samples, seed):
     )
     z = z_mean[None] + ops.exp(0.5 * z_log_var)[None] * eps
     flat_z = ops.reshape(z, (num_samples * batch_size, vae.latent_dim))
-    decoded = vae.decoder(flat_z, training=False)
+    decoder_inputs = flat_z
+    if condition is not None:
+        decoder_inputs = [flat_z, ops.tile(condition, (num_samples, 1))]
+    decoded = vae.decoder(decoder_inputs, training=False)
     repeated_x = ops.reshape(
         ops.repeat(ops.cast(x, "float32")[None], num_samples, axis=0),
         (num_samples * batch_size, *vae.data_shape),

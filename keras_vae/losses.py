@@ -15,6 +15,33 @@ def _sum_over_data_axes(values):
     return ops.sum(ops.reshape(values, (ops.shape(values)[0], -1)), axis=-1)
 
 
+def kl_divergence_per_dimension(z_mean, z_log_var):
+    """KL divergence from `N(z_mean, exp(z_log_var))` to `N(0, I)`, per
+    latent dimension.
+
+    The closed form `-0.5 * (1 + z_log_var - z_mean**2 - exp(z_log_var))`.
+
+    Args:
+        z_mean: float tensor of shape `(batch_size, latent_dim)`.
+        z_log_var: float tensor, same shape; the log-variance.
+
+    Returns:
+        Float32 tensor of shape `(batch_size, latent_dim)`.
+
+    Example:
+
+    ```python
+    kl = keras_vae.losses.kl_divergence_per_dimension(
+        np.zeros((2, 3)), np.zeros((2, 3))
+    )
+    # [[0., 0., 0.], [0., 0., 0.]]
+    ```
+    """
+    z_mean = ops.cast(z_mean, "float32")
+    z_log_var = ops.cast(z_log_var, "float32")
+    return -0.5 * (1.0 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var))
+
+
 def kl_divergence(z_mean, z_log_var):
     """KL divergence from `N(z_mean, exp(z_log_var))` to `N(0, I)`.
 
@@ -34,10 +61,7 @@ def kl_divergence(z_mean, z_log_var):
     # [0., 0.]
     ```
     """
-    z_mean = ops.cast(z_mean, "float32")
-    z_log_var = ops.cast(z_log_var, "float32")
-    per_dim = 1.0 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var)
-    return -0.5 * ops.sum(per_dim, axis=-1)
+    return ops.sum(kl_divergence_per_dimension(z_mean, z_log_var), axis=-1)
 
 
 def bernoulli_negative_log_likelihood(x, logits):

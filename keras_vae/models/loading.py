@@ -1,18 +1,18 @@
-"""Loading a saved `VAE` with errors that say what is wrong with the file."""
+"""Loading a saved model with errors that say what is wrong with the file."""
 
 import pathlib
 import zipfile
 
 import keras
 
-from keras_vae.models.vae import VAE
+from keras_vae.models.base import BaseAutoencoder
 
 
 def load_vae(path, safe_mode=True):
-    """Loads a `keras_vae.VAE` saved with `vae.save(path)`.
+    """Loads a keras-vae model (`VAE`, `ConditionalVAE`, `Autoencoder`).
 
     Like `keras.saving.load_model`, with clear errors for a missing file, a
-    file that is not a `.keras` archive, and a model that is not a VAE.
+    file that is not a `.keras` archive, and a model that is not a keras-vae model.
 
     Args:
         path: path of a `.keras` file.
@@ -20,7 +20,7 @@ def load_vae(path, safe_mode=True):
             deserialize arbitrary code such as `Lambda` layers.
 
     Returns:
-        The `keras_vae.VAE`, compiled with its saved optimizer state when it
+        The model, compiled with its saved optimizer state when it
         was saved compiled.
 
     Raises:
@@ -28,7 +28,7 @@ def load_vae(path, safe_mode=True):
         ValueError: if the file is not a `.keras` (zip) archive, is an
             incomplete or corrupt one, or holds code that `safe_mode`
             refuses to run.
-        TypeError: if the file holds a model that is not a `keras_vae.VAE`.
+        TypeError: if the file holds a model that is not a keras-vae model.
 
     Example:
 
@@ -56,8 +56,9 @@ def load_vae(path, safe_mode=True):
         raise ValueError(f"Could not load the model in {path}: {error}") from (
             error
         )
-    if not isinstance(model, VAE):
+    if not isinstance(model, BaseAutoencoder):
         raise TypeError(
-            f"{path} holds a {type(model).__name__}, expected a keras_vae.VAE."
+            f"{path} holds a {type(model).__name__}, expected a keras_vae "
+            "model: a VAE, ConditionalVAE or Autoencoder."
         )
     return model

@@ -16,42 +16,50 @@ how gradients are taken and how state is carried, so this module picks one
 import keras
 
 
-def _forward(model, x, training):
-    return model.compute_loss_terms(x, *model(x, training=training))
+def _forward(model, inputs, training):
+    return model.compute_loss_terms(inputs, *model(inputs, training=training))
 
 
 def _eager_test_step(model, data):
-    x = model.unpack_x(data)
-    terms = _forward(model, x, training=False)
-    return model.update_loss_trackers(terms, x)
+    inputs = model.unpack_x(data)
+    terms = _forward(model, inputs, training=False)
+    return model.update_loss_trackers(terms, inputs)
 
 
 def _tensorflow_train_step(model, data):
     import tensorflow as tf
 
-    x = model.unpack_x(data)
+    inputs = model.unpack_x(data)
     with tf.GradientTape() as tape:
-        terms = _forward(model, x, training=True)
+        terms = _forward(model, inputs, training=True)
         scaled_loss = model.optimizer.scale_loss(terms["loss"])
     trainable_variables = model.trainable_variables
     gradients = tape.gradient(scaled_loss, trainable_variables)
     model.optimizer.apply(gradients, trainable_variables)
-    return model.update_loss_trackers(terms, x)
+    return model.update_loss_trackers(terms, inputs)
 
 
 def _torch_train_step(model, data):
     import torch
 
-    x = model.unpack_x(data)
+    inputs = model.unpack_x(data)
     # Clear the gradients left by the previous step before accumulating.
     model.zero_grad()
-    terms = _forward(model, x, training=True)
+    terms = _forward(model, inputs, training=True)
     model.optimizer.scale_loss(terms["loss"]).backward()
     trainable_variables = model.trainable_variables
     gradients = [variable.value.grad for variable in trainable_variables]
     with torch.no_grad():
         model.optimizer.apply(gradients, trainable_variables)
-    return model.update_loss_trackers(terms, x)
+    return model.update_loss_trackers(terms, inputs)
+
+
+def _jax_loss_terms(model, non_trainable_variables, inputs, outputs):
+    # The loss reads non-trainable variables such as `beta`: from the
+    # state, or the compiled step would keep their values at tracing time.
+    mapping = list(zip(model.non_trainable_variables, non_trainable_variables))
+    with keras.StatelessScope(state_mapping=mapping):
+        return model.compute_loss_terms(inputs, *outputs)
 
 
 def _jax_loss(
@@ -59,12 +67,12 @@ def _jax_loss(
     non_trainable_variables,
     optimizer_variables,
     model,
-    x,
+    inputs,
 ):
     outputs, non_trainable_variables = model.stateless_call(
-        trainable_variables, non_trainable_variables, x, training=True
+        trainable_variables, non_trainable_variables, inputs, training=True
     )
-    terms = model.compute_loss_terms(x, *outputs)
+    terms = _jax_loss_terms(model, non_trainable_variables, inputs, outputs)
     # Loss scaling (mixed precision) reads the optimizer's scale variable.
     mapping = list(zip(model.optimizer.variables, optimizer_variables))
     with keras.StatelessScope(state_mapping=mapping):
@@ -72,10 +80,10 @@ def _jax_loss(
     return scaled_loss, (terms, non_trainable_variables)
 
 
-def _jax_update_loss_trackers(model, metrics_variables, terms, x):
+def _jax_update_loss_trackers(model, metrics_variables, terms, inputs):
     mapping = list(zip(model.metrics_variables, metrics_variables))
     with keras.StatelessScope(state_mapping=mapping) as scope:
-        logs = model.update_loss_trackers(terms, x)
+        logs = model.update_loss_trackers(terms, inputs)
     new_metrics_variables = [
         scope.get_current_value(variable)
         for variable in model.metrics_variables
@@ -92,20 +100,20 @@ def _jax_train_step(model, state, data):
         optimizer_variables,
         metrics_variables,
     ) = state
-    x = model.unpack_x(data)
+    inputs = model.unpack_x(data)
     gradient_fn = jax.value_and_grad(_jax_loss, has_aux=True)
     (_, (terms, non_trainable_variables)), gradients = gradient_fn(
         trainable_variables,
         non_trainable_variables,
         optimizer_variables,
         model,
-        x,
+        inputs,
     )
     trainable_variables, optimizer_variables = model.optimizer.stateless_apply(
         optimizer_variables, gradients, trainable_variables
     )
     logs, metrics_variables = _jax_update_loss_trackers(
-        model, metrics_variables, terms, x
+        model, metrics_variables, terms, inputs
     )
     return logs, (
         trainable_variables,
@@ -117,13 +125,13 @@ def _jax_train_step(model, state, data):
 
 def _jax_test_step(model, state, data):
     trainable_variables, non_trainable_variables, metrics_variables = state
-    x = model.unpack_x(data)
+    inputs = model.unpack_x(data)
     outputs, non_trainable_variables = model.stateless_call(
-        trainable_variables, non_trainable_variables, x, training=False
+        trainable_variables, non_trainable_variables, inputs, training=False
     )
-    terms = model.compute_loss_terms(x, *outputs)
+    terms = _jax_loss_terms(model, non_trainable_variables, inputs, outputs)
     logs, metrics_variables = _jax_update_loss_trackers(
-        model, metrics_variables, terms, x
+        model, metrics_variables, terms, inputs
     )
     return logs, (
         trainable_variables,

@@ -41,7 +41,7 @@ def test_other_model_is_refused(tmp_path):
         tmp_path / "dense.keras"
     )
     with pytest.raises(
-        TypeError, match="holds a Functional, expected a keras_vae.VAE"
+        TypeError, match="holds a Functional, expected a keras_vae model"
     ):
         keras_vae.load_vae(tmp_path / "dense.keras")
 
