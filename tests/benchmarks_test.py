@@ -36,3 +36,53 @@ def test_keras_vae_run_reports_epoch_speeds_elbo_and_peak_memory(tmp_path):
     assert 400 < result["test_neg_elbo"] < 1000
     # A Python process with Keras loaded holds well over 100 MiB.
     assert 100 < peak_rss_mib < 20_000
+
+
+def test_quality_worker_reports_consistent_elbo_nll_and_active_units():
+    import quality
+
+    rng = np.random.default_rng(0)
+    x_train = rng.random((256, 28, 28, 1)).astype("float32")
+    x_test = rng.random((32, 28, 28, 1)).astype("float32")
+    result = quality.evaluate_model(
+        "mlp",
+        x_train,
+        x_test,
+        epochs=1,
+        batch_size=64,
+        latent_dim=4,
+        iw_samples=50,
+        iw_examples=32,
+        seed=0,
+    )
+    assert result["backend"] == keras.backend.backend()
+    assert (result["iw_samples"], result["iw_examples"]) == (50, 32)
+    np.testing.assert_allclose(
+        result["reconstruction_loss"] + result["kl_loss"],
+        result["test_neg_elbo"],
+        rtol=1e-5,
+    )
+    assert result["kl_loss"] >= 0
+
+    # Under a Bernoulli likelihood, grey levels cost at least their binary
+    # entropy, whatever the model: a floor for every -log p(x) estimate.
+    def entropy_floor(x):
+        x = np.clip(x.astype("float64"), 1e-12, 1 - 1e-12)
+        entropy = -(x * np.log(x) + (1 - x) * np.log(1 - x))
+        return entropy.sum(axis=(1, 2, 3)).mean()
+
+    assert result["reconstruction_loss"] >= entropy_floor(x_test)
+    assert result["iw_nll"] >= entropy_floor(x_test)
+    # The k-sample bound is tighter than the ELBO in expectation; 1 nat
+    # covers the noise of the one-sample ELBO on these 32 images (here all
+    # of x_test, so the worker reuses the test -ELBO).
+    assert result["iw_nll"] <= result["iw_subset_neg_elbo"] + 1.0
+    # Uniform random pixels: nothing learned scores 784 * log(2) = 543.
+    assert result["iw_nll"] < 600
+    assert result["iw_nll_stderr"] > 0
+    assert 0 <= result["active_units"] <= 4
+
+    # Columns with variances 0, 0.0099, 0.0101 and 1: two are active.
+    signs = np.resize([1.0, -1.0], 100)[:, None]
+    z_mean = signs * np.sqrt([0.0, 0.0099, 0.0101, 1.0])
+    assert quality.active_units(z_mean) == 2
