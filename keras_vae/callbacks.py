@@ -128,3 +128,147 @@ class ImageLogger(keras.callbacks.Callback):
                     metadata=metadata,
                 )
         self.summary_writer.flush()
+
+
+SCHEDULES = ("linear", "cyclical")
+
+
+class KLWarmup(keras.callbacks.Callback):
+    """Ramps a VAE's `beta`, the weight of its KL term, from 0 to a target.
+
+    Starting with `beta = 0` lets the decoder learn to use `z` before the KL
+    term pulls the posterior towards the prior, which prevents posterior
+    collapse (Bowman et al., 2016; Sønderby et al., 2016). The callback sets
+    `vae.beta`, a non-trainable variable, so the change reaches the compiled
+    training step on every backend. With `t` the epoch index (`epochs=`)
+    or the number of optimizer steps taken (`steps=`), and `period` that
+    argument:
+
+    - `"linear"`: `beta = target * min(1, t / period)`, then `target` for
+      good;
+    - `"cyclical"` (Fu et al., 2019): the ramp repeats every `period`,
+      rising over its first `ramp_fraction` and holding `target` for the
+      rest.
+
+    `t` counts from the optimizer's step count (or the epoch index), so a
+    resumed training continues the schedule. With `steps_per_execution=N`,
+    `beta` changes every `N` steps. The value in use is added to the epoch
+    logs as `"beta"` (seen by `History` and by callbacks after this one).
+
+    Args:
+        epochs: positive integer, the ramp's length in epochs. Give either
+            `epochs` or `steps`.
+        steps: positive integer, the ramp's length in training steps.
+        schedule: `"linear"` or `"cyclical"`.
+        ramp_fraction: for `"cyclical"`, the fraction of each cycle spent
+            rising, in `(0, 1]`.
+        target: the final `beta`; `None` (the default) uses the VAE's
+            `beta` argument, `vae.target_beta`.
+
+    Example:
+
+    ```python
+    vae = keras_vae.VAE(encoder, decoder, beta=1.0)
+    vae.compile(optimizer="adam")
+    vae.fit(x_train, epochs=30, callbacks=[keras_vae.callbacks.KLWarmup(epochs=10)])
+    ```
+    """
+
+    def __init__(
+        self,
+        epochs=None,
+        steps=None,
+        schedule="linear",
+        ramp_fraction=0.5,
+        target=None,
+    ):
+        super().__init__()
+        if (epochs is None) == (steps is None):
+            raise ValueError(
+                "Pass exactly one of `epochs` and `steps`, the length of the "
+                f"warm-up. Received: epochs={epochs!r}, steps={steps!r}"
+            )
+        self.epochs = (
+            None if epochs is None else checks.positive_int("epochs", epochs)
+        )
+        self.steps = (
+            None if steps is None else checks.positive_int("steps", steps)
+        )
+        if schedule not in SCHEDULES:
+            raise ValueError(
+                f"Received an invalid value for `schedule`, expected one of "
+                f"{list(SCHEDULES)}. Received: schedule={schedule!r}"
+            )
+        if not 0 < ramp_fraction <= 1:
+            raise ValueError(
+                "Received an invalid value for `ramp_fraction`, expected a "
+                f"float in (0, 1]. Received: ramp_fraction={ramp_fraction!r}"
+            )
+        if target is not None and not (np.isfinite(target) and target >= 0):
+            raise ValueError(
+                "Received an invalid value for `target`, expected a finite "
+                f"float >= 0 or None. Received: target={target!r}"
+            )
+        self.schedule = schedule
+        self.ramp_fraction = float(ramp_fraction)
+        self.target = target
+        self._value = None
+
+    def fraction_at(self, t):
+        """The schedule's `beta / target` after `t` epochs or steps.
+
+        Args:
+            t: non-negative integer, the epoch index or the step count.
+
+        Returns:
+            A Python float in `[0, 1]`.
+
+        Example:
+
+        ```python
+        KLWarmup(epochs=4).fraction_at(2)  # 0.5
+        ```
+        """
+        period = self.epochs or self.steps
+        if self.schedule == "linear":
+            progress = t / period
+        else:
+            progress = (t % period) / (period * self.ramp_fraction)
+        return min(1.0, progress)
+
+    def on_train_begin(self, logs=None):
+        model = self.model
+        if not isinstance(getattr(model, "beta", None), keras.Variable):
+            raise ValueError(
+                "KLWarmup needs a model with a `beta` variable, such as "
+                f"keras_vae.VAE. Received: a {type(model).__name__}"
+            )
+        self._value = None
+        self._target = (
+            model.target_beta if self.target is None else float(self.target)
+        )
+        self._step = int(keras.ops.convert_to_numpy(model.optimizer.iterations))
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch_start = self._step
+        if self.epochs is not None:
+            self._set(epoch)
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if self.steps is not None:
+            self._set(self._epoch_start + batch)
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._step = self._epoch_start + batch + 1
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["beta"] = self._value
+
+    def _set(self, t):
+        value = self._target * self.fraction_at(t)
+        # Reading `self.model` makes JAX hand the training state back to the
+        # variables, so it is done only when `beta` changes.
+        if value != self._value:
+            self.model.beta.assign(value)
+            self._value = value

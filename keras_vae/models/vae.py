@@ -261,8 +261,9 @@ class VAE(BaseAutoencoder):
         num_samples = checks.positive_int("num_samples", num_samples)
         batch_size = checks.positive_int("batch_size", batch_size)
         seed_generator = keras.random.SeedGenerator(seed)
-        # About 2**16 decoded rows per chunk, whatever k and the batch.
-        chunk = max(1, min(num_samples, 2**16 // batch_size))
+        # About 2**13 decoded rows per chunk, whatever k and the batch: the
+        # activations of a conv decoder stay under a GiB.
+        chunk = max(1, min(num_samples, 2**13 // batch_size))
         estimates = []
         for start in range(0, len(x), batch_size):
             batch = x[start : start + batch_size]
