@@ -5,6 +5,8 @@ from keras_vae import datasets
 from keras_vae import losses
 from keras_vae import plots
 from keras_vae.layers.sampling import Sampling
+from keras_vae.models.autoencoder import Autoencoder
+from keras_vae.models.conditional_vae import ConditionalVAE
 from keras_vae.models.decoders import build_conv_decoder
 from keras_vae.models.decoders import build_mlp_decoder
 from keras_vae.models.encoders import build_conv_encoder
@@ -16,6 +18,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "VAE",
+    "Autoencoder",
+    "ConditionalVAE",
     "Sampling",
     "build_conv_decoder",
     "build_conv_encoder",

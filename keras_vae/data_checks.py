@@ -15,7 +15,9 @@ import keras
 import numpy as np
 
 
-def checked_data(data, data_shape, likelihood, name="x"):
+def checked_data(
+    data, data_shape, likelihood, name="x", num_classes=None, y=None
+):
     """Checks data for a VAE and returns it ready to pass on to Keras.
 
     Args:
@@ -27,6 +29,10 @@ def checked_data(data, data_shape, likelihood, name="x"):
         likelihood: `"bernoulli"` (values must lie in `[0, 1]`) or
             `"gaussian"`.
         name: what to call the data in error messages.
+        num_classes: `None`, or the number of classes of the labels that
+            must come with the data (for a `ConditionalVAE`): `y`, or the
+            `y` of the first batch of a dataset.
+        y: the labels given beside an in-memory `data`, or `None`.
 
     Returns:
         `data`, except that a generator whose first batch was read to check
@@ -43,9 +49,72 @@ def checked_data(data, data_shape, likelihood, name="x"):
     x_train = checked_data(x_train, (28, 28, 1), "bernoulli")
     ```
     """
-    first_batch, data = _first_batch(data, name)
-    check_batch(first_batch, data_shape, likelihood, name)
+    x, batch_y, data = _first_batch(data, name)
+    check_batch(x, data_shape, likelihood, name)
+    if num_classes is not None:
+        check_labels(
+            batch_y if y is None else y, num_classes, len(_as_numpy(x, name))
+        )
     return data
+
+
+def check_labels(y, num_classes, num_examples, name="y"):
+    """Checks class labels for a `ConditionalVAE`.
+
+    Args:
+        y: integer labels of shape `(num_examples,)` in
+            `[0, num_classes)`, or one-hot (or soft) labels of shape
+            `(num_examples, num_classes)` with values in `[0, 1]`.
+        num_classes: the number of classes the model was built for.
+        num_examples: how many labels are expected.
+        name: what to call the labels in error messages.
+
+    Raises:
+        ValueError: `y` is missing, of the wrong shape or length, or holds
+            labels out of range.
+        TypeError: `y` is not numeric, or 1-D but not integer.
+
+    Example:
+
+    ```python
+    check_labels(y_train[:128], 10, 128)
+    ```
+    """
+    expected = (
+        f"integer class labels of shape ({num_examples},) in "
+        f"[0, {num_classes}) or one-hot labels of shape "
+        f"({num_examples}, {num_classes})"
+    )
+    if y is None:
+        raise ValueError(
+            f"A ConditionalVAE needs labels: pass `fit(x, y)` (or a dataset "
+            f"of `(x, y)` batches) with `{name}` holding {expected}."
+        )
+    y = _as_numpy(y, name)
+    if y.dtype.kind not in "biuf":
+        raise TypeError(
+            f"Expected `{name}` to hold {expected}. Received dtype {y.dtype}."
+        )
+    if y.shape not in ((num_examples,), (num_examples, num_classes)):
+        raise ValueError(
+            f"Expected `{name}` to hold {expected}. Received: "
+            f"{name}.shape={y.shape}."
+        )
+    if y.ndim == 1:
+        if y.dtype.kind not in "iu":
+            raise TypeError(
+                f"Expected `{name}` of shape ({num_examples},) to hold integer "
+                f"class labels. Received dtype {y.dtype}: convert with "
+                f"`{name}.astype('int32')`, or pass one-hot labels."
+            )
+        low, high = 0, num_classes - 1
+    else:
+        low, high = 0.0, 1.0
+    if len(y) and (y.min() < low or y.max() > high or not np.isfinite(y).all()):
+        raise ValueError(
+            f"Expected `{name}` values in [{low}, {high}] ({expected}). "
+            f"Received values in [{y.min()}, {y.max()}]."
+        )
 
 
 def check_batch(x, data_shape, likelihood=None, name="x"):
@@ -123,7 +192,10 @@ def _as_numpy(x, name):
 
 
 def _first_batch(data, name):
-    """Returns `(x of the first batch, data to pass on)`."""
+    """Returns `(x, y) of the first batch` and the data to pass on.
+
+    For in-memory data, `x` is all of it and `y` is `None`.
+    """
     if data is None:
         raise ValueError(f"Expected data for `{name}`. Received None.")
     tf = sys.modules.get("tensorflow")
@@ -138,13 +210,13 @@ def _first_batch(data, name):
     elif _is_torch_data_loader(data):
         batch = next(iter(data), None)
     else:
-        return data, data
+        return data, None, data
     if batch is None:
         raise ValueError(
             f"`{name}` is empty: the {type(data).__name__} yielded no batch."
         )
-    x, _, _ = keras.utils.unpack_x_y_sample_weight(batch)
-    return x, data
+    x, y, _ = keras.utils.unpack_x_y_sample_weight(batch)
+    return x, y, data
 
 
 def _chained(first, rest):

@@ -140,6 +140,82 @@ def plot_samples(vae, num_samples=64, seed=None, path=None):
     return _save(figure, path)
 
 
+def plot_sample_comparison(models, num_samples=10, seed=0, path=None):
+    """Decodes the same draws `z ~ N(0, I)` with several models, a row each.
+
+    Shows what makes a VAE generative: its decoder was trained on codes
+    pulled towards `N(0, I)`, so prior draws decode to plausible images; an
+    `Autoencoder`'s decoder never saw most of them.
+
+    Args:
+        models: dict from a row title to a trained model with `sample`
+            (`VAE`, `Autoencoder`), e.g. `{"VAE": vae, "Autoencoder": ae}`.
+        num_samples: positive integer, images per row.
+        seed: integer; each model decodes the same draws when the latent
+            sizes agree.
+        path: optional file name; the figure is saved there as a PNG.
+
+    Returns:
+        A `matplotlib.figure.Figure` with one row of `num_samples` panels
+        per model.
+
+    Example:
+
+    ```python
+    keras_vae.plots.plot_sample_comparison(
+        {"VAE": vae, "Autoencoder": autoencoder}, path="prior_samples.png"
+    )
+    ```
+    """
+    if not models:
+        raise ValueError("Expected at least one model in `models`.")
+    num_samples = checks.positive_int("num_samples", num_samples)
+    samples = [
+        model.sample(num_samples, seed=seed) for model in models.values()
+    ]
+    figure = _image_grid(
+        np.concatenate(samples),
+        len(samples),
+        num_samples,
+        row_titles=[f"{name}: decode(z), z ~ N(0, I)" for name in models],
+    )
+    return _save(figure, path)
+
+
+def plot_class_samples(model, samples_per_class=10, seed=0, path=None):
+    """Samples of a `ConditionalVAE`, one row per class.
+
+    Args:
+        model: a trained `keras_vae.ConditionalVAE`.
+        samples_per_class: positive integer, images per row.
+        seed: integer; every row decodes the same draws `z ~ N(0, I)`, so
+            a column shows one "style" across classes.
+        path: optional file name; the figure is saved there as a PNG.
+
+    Returns:
+        A `matplotlib.figure.Figure` with `num_classes` rows.
+
+    Example:
+
+    ```python
+    keras_vae.plots.plot_class_samples(cvae, path="class_samples.png")
+    ```
+    """
+    samples_per_class = checks.positive_int(
+        "samples_per_class", samples_per_class
+    )
+    z = model.prior_draws(samples_per_class, seed=seed)
+    labels = np.repeat(np.arange(model.num_classes), samples_per_class)
+    images = model.decode(np.tile(z, (model.num_classes, 1)), labels)
+    figure = _image_grid(
+        images,
+        model.num_classes,
+        samples_per_class,
+        row_titles=[f"class {label}" for label in range(model.num_classes)],
+    )
+    return _save(figure, path)
+
+
 def plot_latent_manifold(vae, grid_size=20, path=None):
     """Decodes a grid of a 2-D latent space into one mosaic image.
 

@@ -297,27 +297,32 @@ class BaseAutoencoder(keras.Model):
     def _with_checked_data(self, method, args, kwargs):
         bound = inspect.signature(method).bind(*args, **kwargs)
         arguments = bound.arguments
-        self._check_fit_data(arguments)
+        arguments["x"] = self._checked_data(
+            arguments.get("x"), arguments.get("y"), "x"
+        )
         validation_data = arguments.get("validation_data")
         if isinstance(validation_data, (tuple, list)):
+            validation_y = (
+                validation_data[1] if len(validation_data) > 1 else None
+            )
             arguments["validation_data"] = (
-                self.check_data(validation_data[0], "validation_data[0]"),
+                self._checked_data(
+                    validation_data[0], validation_y, "validation_data[0]"
+                ),
                 *validation_data[1:],
             )
         elif validation_data is not None:
-            arguments["validation_data"] = self.check_data(
-                validation_data, "validation_data"
+            arguments["validation_data"] = self._checked_data(
+                validation_data, None, "validation_data"
             )
         return bound.args, bound.kwargs
 
-    def _check_fit_data(self, arguments):
-        """Checks, in place, the `x` (and `y`) arguments of fit/evaluate."""
-        arguments["x"] = self.check_data(arguments.get("x"))
+    def _checked_data(self, x, y, name):
+        """`check_data(x)`; `y`, ignored by unconditional models, is there
+        for `ConditionalVAE` to check."""
+        return self.check_data(x, name)
 
-    def _decode(self, decoder_inputs, z, batch_size):
-        data_checks.check_batch(
-            z, (self.latent_dim,), likelihood=None, name="z"
-        )
+    def _decode(self, decoder_inputs, batch_size):
         decoder_output = self.decoder.predict(
             decoder_inputs, batch_size=batch_size, verbose=0
         )
@@ -345,7 +350,10 @@ class BaseAutoencoder(keras.Model):
         images = model.decode(np.zeros((1, model.latent_dim), "float32"))
         ```
         """
-        return self._decode(z, z, batch_size)
+        data_checks.check_batch(
+            z, (self.latent_dim,), likelihood=None, name="z"
+        )
+        return self._decode(z, batch_size)
 
     def reconstruct(self, x, batch_size=256):
         """Decodes the latent point of each example: `decode(codes(x))`.

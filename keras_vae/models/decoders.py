@@ -12,12 +12,24 @@ from keras import layers
 from keras_vae import checks
 
 
+def _inputs(latent_dim, num_classes):
+    """The decoder's inputs and their concatenation: `z`, and a one-hot
+    label when conditioned."""
+    z = keras.Input(shape=(latent_dim,), name="z")
+    if num_classes is None:
+        return [z], z
+    num_classes = checks.positive_int("num_classes", num_classes)
+    label = keras.Input(shape=(num_classes,), name="label")
+    return [z, label], layers.Concatenate()([z, label])
+
+
 def build_mlp_decoder(
     output_shape,
     latent_dim,
     hidden_units=(512,),
     activation="relu",
     name="mlp_decoder",
+    num_classes=None,
 ):
     """Builds a fully connected decoder `z -> parameters of p(x | z)`.
 
@@ -33,6 +45,9 @@ def build_mlp_decoder(
             `build_mlp_encoder`; the decoder uses them last to first.
         activation: activation of the hidden layers.
         name: name of the returned model.
+        num_classes: optional positive integer: the model then takes a
+            second input, a one-hot label `(batch_size, num_classes)`,
+            concatenated to `z` (for `ConditionalVAE`).
 
     Returns:
         A built functional `keras.Model` mapping `(batch_size, latent_dim)`
@@ -48,13 +63,12 @@ def build_mlp_decoder(
     output_shape = checks.shape_tuple("output_shape", output_shape)
     latent_dim = checks.positive_int("latent_dim", latent_dim)
     hidden_units = checks.positive_int_tuple("hidden_units", hidden_units)
-    z = keras.Input(shape=(latent_dim,), name="z")
-    features = z
+    inputs, features = _inputs(latent_dim, num_classes)
     for units in reversed(hidden_units):
         features = layers.Dense(units, activation=activation)(features)
     features = layers.Dense(math.prod(output_shape))(features)
     outputs = layers.Reshape(output_shape, name="decoder_output")(features)
-    return keras.Model(z, outputs, name=name)
+    return keras.Model(inputs if num_classes else inputs[0], outputs, name=name)
 
 
 def build_conv_decoder(
@@ -63,6 +77,7 @@ def build_conv_decoder(
     filters=(32, 64),
     activation="relu",
     name="conv_decoder",
+    num_classes=None,
 ):
     """Builds a transposed-convolution decoder `z -> parameters of p(x | z)`.
 
@@ -80,6 +95,9 @@ def build_conv_decoder(
             `build_conv_encoder`; the decoder uses them last to first.
         activation: activation of the hidden layers.
         name: name of the returned model.
+        num_classes: optional positive integer: the model then takes a
+            second input, a one-hot label `(batch_size, num_classes)`,
+            concatenated to `z` (for `ConditionalVAE`).
 
     Returns:
         A built functional `keras.Model` mapping `(batch_size, latent_dim)`
@@ -98,8 +116,10 @@ def build_conv_decoder(
     height, width, channels = output_shape
     factor = 2 ** len(filters)
     start_shape = (height // factor, width // factor, filters[-1])
-    z = keras.Input(shape=(latent_dim,), name="z")
-    features = layers.Dense(math.prod(start_shape), activation=activation)(z)
+    inputs, features = _inputs(latent_dim, num_classes)
+    features = layers.Dense(math.prod(start_shape), activation=activation)(
+        features
+    )
     features = layers.Reshape(start_shape)(features)
     for count in reversed(filters):
         features = layers.Conv2DTranspose(
@@ -108,4 +128,4 @@ def build_conv_decoder(
     outputs = layers.Conv2DTranspose(
         channels, 3, padding="same", name="decoder_output"
     )(features)
-    return keras.Model(z, outputs, name=name)
+    return keras.Model(inputs if num_classes else inputs[0], outputs, name=name)

@@ -6,6 +6,22 @@ from keras import layers
 from keras_vae import checks
 
 
+def _inputs(input_shape, num_classes):
+    """The encoder's inputs: `x`, and a one-hot label when conditioned."""
+    x = keras.Input(shape=input_shape, name="x")
+    if num_classes is None:
+        return [x]
+    num_classes = checks.positive_int("num_classes", num_classes)
+    return [x, keras.Input(shape=(num_classes,), name="label")]
+
+
+def _with_label(features, inputs):
+    """Appends the one-hot label, when there is one, to flat features."""
+    if len(inputs) == 1:
+        return features
+    return layers.Concatenate()([features, inputs[1]])
+
+
 def _latent_heads(features, latent_dim):
     z_mean = layers.Dense(latent_dim, name="z_mean")(features)
     z_log_var = layers.Dense(latent_dim, name="z_log_var")(features)
@@ -18,6 +34,7 @@ def build_mlp_encoder(
     hidden_units=(512,),
     activation="relu",
     name="mlp_encoder",
+    num_classes=None,
 ):
     """Builds a fully connected encoder `x -> [z_mean, z_log_var]`.
 
@@ -33,6 +50,9 @@ def build_mlp_encoder(
             layer, first to last.
         activation: activation of the hidden layers.
         name: name of the returned model.
+        num_classes: optional positive integer: the model then takes a
+            second input, a one-hot label `(batch_size, num_classes)`,
+            concatenated to the flattened image (for `ConditionalVAE`).
 
     Returns:
         A built functional `keras.Model` with outputs `[z_mean, z_log_var]`,
@@ -48,11 +68,15 @@ def build_mlp_encoder(
     input_shape = checks.shape_tuple("input_shape", input_shape)
     latent_dim = checks.positive_int("latent_dim", latent_dim)
     hidden_units = checks.positive_int_tuple("hidden_units", hidden_units)
-    inputs = keras.Input(shape=input_shape, name="x")
-    features = layers.Flatten()(inputs)
+    inputs = _inputs(input_shape, num_classes)
+    features = _with_label(layers.Flatten()(inputs[0]), inputs)
     for units in hidden_units:
         features = layers.Dense(units, activation=activation)(features)
-    return keras.Model(inputs, _latent_heads(features, latent_dim), name=name)
+    return keras.Model(
+        inputs if num_classes else inputs[0],
+        _latent_heads(features, latent_dim),
+        name=name,
+    )
 
 
 def build_conv_encoder(
@@ -62,6 +86,7 @@ def build_conv_encoder(
     dense_units=16,
     activation="relu",
     name="conv_encoder",
+    num_classes=None,
 ):
     """Builds a convolutional encoder `x -> [z_mean, z_log_var]`.
 
@@ -79,6 +104,10 @@ def build_conv_encoder(
         dense_units: positive integer, the width of the dense layer.
         activation: activation of the hidden layers.
         name: name of the returned model.
+        num_classes: optional positive integer: the model then takes a
+            second input, a one-hot label `(batch_size, num_classes)`,
+            concatenated to the flattened feature maps (for
+            `ConditionalVAE`).
 
     Returns:
         A built functional `keras.Model` with outputs `[z_mean, z_log_var]`.
@@ -92,12 +121,16 @@ def build_conv_encoder(
     input_shape = checks.conv_image_shape("input_shape", input_shape, filters)
     latent_dim = checks.positive_int("latent_dim", latent_dim)
     dense_units = checks.positive_int("dense_units", dense_units)
-    inputs = keras.Input(shape=input_shape, name="x")
-    features = inputs
+    inputs = _inputs(input_shape, num_classes)
+    features = inputs[0]
     for count in filters:
         features = layers.Conv2D(
             count, 3, strides=2, padding="same", activation=activation
         )(features)
-    features = layers.Flatten()(features)
+    features = _with_label(layers.Flatten()(features), inputs)
     features = layers.Dense(dense_units, activation=activation)(features)
-    return keras.Model(inputs, _latent_heads(features, latent_dim), name=name)
+    return keras.Model(
+        inputs if num_classes else inputs[0],
+        _latent_heads(features, latent_dim),
+        name=name,
+    )
