@@ -8,6 +8,7 @@ from scipy.special import logsumexp
 import keras_vae
 from tests.helpers import synthetic_digits
 from tests.helpers import tiny_vae
+from tests.losses_test import numpy_bernoulli_nll
 
 DATA_SHAPE = (4,)
 
@@ -72,3 +73,22 @@ def test_one_sample_estimates_average_to_the_elbo():
 def test_rejects_bad_sample_counts(num_samples):
     with pytest.raises(ValueError, match="num_samples"):
         tiny_vae().log_likelihood(synthetic_digits(2)[0], num_samples)
+
+
+def test_one_sample_is_the_elbo_of_the_same_draw(small_vae):
+    x = (np.random.default_rng(1).random((16, 4)) < 0.5).astype("float32")
+    estimate = small_vae.log_likelihood(x, num_samples=1, seed=7)
+    # The draw log_likelihood makes with seed 7: one (k, batch, latent) block.
+    eps = keras.ops.convert_to_numpy(
+        keras.random.normal((1, 16, 1), seed=keras.random.SeedGenerator(7))
+    )[0]
+    z_mean, z_log_var = small_vae.encode(x)
+    z = z_mean + np.exp(0.5 * z_log_var) * eps
+    logits = small_vae.decoder.predict(z, verbose=0)
+    reconstruction = numpy_bernoulli_nll(x, logits)
+    log_q = -0.5 * (eps**2 + z_log_var + np.log(2 * np.pi)).sum(axis=1)
+    log_prior = -0.5 * (z**2 + np.log(2 * np.pi)).sum(axis=1)
+    # The single-sample ELBO: -(reconstruction + log q(z|x) - log p(z)).
+    np.testing.assert_allclose(
+        estimate, -(reconstruction + log_q - log_prior), rtol=1e-5, atol=1e-4
+    )
