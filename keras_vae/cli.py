@@ -117,7 +117,25 @@ def build_parser():
     train.add_argument("--architecture", choices=ARCHITECTURES, default="mlp")
     train.add_argument("--latent-dim", type=_positive_int, default=2)
     train.add_argument("--likelihood", choices=LIKELIHOODS, default="bernoulli")
-    train.add_argument("--beta", type=_float_at_least_zero, default=1.0)
+    train.add_argument(
+        "--beta",
+        type=_float_at_least_zero,
+        default=1.0,
+        help="weight of the KL term (1: the ELBO; other values: beta-VAE)",
+    )
+    train.add_argument(
+        "--kl-warmup",
+        type=_positive_int,
+        metavar="EPOCHS",
+        help="ramp beta linearly from 0 to --beta over this many epochs",
+    )
+    train.add_argument(
+        "--free-bits",
+        type=_float_at_least_zero,
+        default=0.0,
+        metavar="NATS",
+        help="KL floor per latent dimension in the loss (0: off)",
+    )
     train.add_argument("--epochs", type=_positive_int, default=10)
     train.add_argument("--batch-size", type=_positive_int, default=128)
     train.add_argument("--learning-rate", type=_positive_float, default=1e-3)
@@ -193,12 +211,16 @@ def _build_vae(args, data_shape):
         likelihood=args.likelihood,
         beta=args.beta,
         seed=args.seed,
+        free_bits=args.free_bits,
     )
 
 
 def _print_metrics(metrics):
+    # The -ELBO is reconstruction + KL whatever beta and free bits make of
+    # the training loss.
+    neg_elbo = metrics["reconstruction_loss"] + metrics["kl_loss"]
     print(
-        f"test -ELBO {metrics['loss']:.2f} nats per example "
+        f"test -ELBO {neg_elbo:.2f} nats per example "
         f"(reconstruction {metrics['reconstruction_loss']:.2f}, "
         f"KL {metrics['kl_loss']:.2f})"
     )
@@ -221,6 +243,12 @@ def _train(args):
     )
     backup_dir = output_dir / "backup"
     log_path = output_dir / "training_log.csv"
+    callbacks = [
+        keras.callbacks.TerminateOnNaN(),
+        keras.callbacks.BackupAndRestore(backup_dir, double_checkpoint=True),
+    ]
+    if args.kl_warmup:
+        callbacks.append(keras_vae.callbacks.KLWarmup(epochs=args.kl_warmup))
     if (backup_dir / "training_metadata.json").exists():
         print(f"resuming the interrupted training backed up in {backup_dir}")
     else:
@@ -231,10 +259,7 @@ def _train(args):
         batch_size=args.batch_size,
         validation_data=(x_test,),
         callbacks=[
-            keras.callbacks.TerminateOnNaN(),
-            keras.callbacks.BackupAndRestore(
-                backup_dir, double_checkpoint=True
-            ),
+            *callbacks,
             keras.callbacks.CSVLogger(log_path, append=True),
         ],
         verbose=args.verbose,

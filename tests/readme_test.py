@@ -40,3 +40,45 @@ def test_snippet_runs_as_written(tmp_path, monkeypatch):
     run_in_backend(keras.backend.backend(), script, timeout=1200)
     assert (tmp_path / "saved_models" / "vae_mnist.keras").stat().st_size > 0
     assert len(list((tmp_path / "figures").glob("*.png"))) == 7
+
+
+def variant_snippets():
+    """The code blocks of the README's "Variants and evaluation" section."""
+    readme = (REPO_ROOT / "README.md").read_text()
+    section = readme.split("## Variants and evaluation")[1].split("\n## ")[0]
+    return re.findall(r"```python\n(.*?)```", section, flags=re.DOTALL)
+
+
+def test_variant_snippets_run_as_written(tmp_path, monkeypatch):
+    import keras
+    import numpy as np
+
+    import keras_vae
+    from tests.helpers import synthetic_digits
+
+    snippets = variant_snippets()
+    assert len(snippets) == 3
+    (x_train, y_train), (x_test, y_test) = (
+        synthetic_digits(256, seed=0),
+        synthetic_digits(64, seed=1),
+    )
+    # What the usage snippet defines before them, on small data.
+    namespace = {
+        "keras": keras,
+        "keras_vae": keras_vae,
+        "x_train": x_train,
+        "y_train": y_train,
+        "x_test": x_test,
+        "y_test": y_test,
+        "encoder": keras_vae.build_mlp_encoder((28, 28, 1), 2),
+        "decoder": keras_vae.build_mlp_decoder((28, 28, 1), 2),
+    }
+    monkeypatch.chdir(tmp_path)
+    for snippet in snippets:
+        exec(compile(snippet, "README.md", "exec"), namespace)
+    betas = namespace["history"].history["beta"]
+    np.testing.assert_allclose(betas[:3], [0.0, 0.4, 0.8], rtol=1e-6)
+    assert betas[-1] == 4.0
+    assert namespace["sevens"].shape == (8, 28, 28, 1)
+    for name in ("prior_samples.png", "class_samples.png"):
+        assert (tmp_path / name).stat().st_size > 0
