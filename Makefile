@@ -29,11 +29,14 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 # One pytest process per backend: Keras fixes its backend at import.
+# KERAS_VAE_TEST_CACHE: files the three runs share (the cross-backend
+# models), written once per `make test`.
 test: venv
 	@rm -rf $(RESULTS); mkdir -p $(RESULTS); status=0; \
 	for backend in $(BACKENDS); do \
 		echo "=== KERAS_BACKEND=$$backend"; \
-		KERAS_BACKEND=$$backend $(BIN)/python -m pytest tests \
+		KERAS_BACKEND=$$backend KERAS_VAE_TEST_CACHE=$(CURDIR)/$(RESULTS) \
+			$(BIN)/python -m pytest tests \
 			--junitxml=$(RESULTS)/$$backend.xml $(PYTEST_ARGS) || status=1; \
 	done; \
 	$(BIN)/python tests/summarize_results.py $(RESULTS)/*.xml || status=1; \

@@ -16,6 +16,13 @@ def digits():
     return synthetic_digits(64, seed=0)[0]
 
 
+@pytest.fixture(scope="module")
+def vae():
+    # One model for the module, so its train step is traced (or compiled)
+    # once: each test compares with the state it found, not a fresh one.
+    return tiny_vae()
+
+
 def with_nan(x):
     x = x.copy()
     x[3, 10, 12, 0] = np.nan
@@ -70,41 +77,45 @@ BAD_ARRAYS = {
 }
 
 
-def weights_of(vae):
-    return [to_numpy(v).copy() for v in vae.weights]
+def iterations_of(vae):
+    return int(to_numpy(vae.optimizer.iterations))
 
 
-def assert_unchanged_and_usable(vae, weights_before, digits):
-    for before, after in zip(weights_before, weights_of(vae)):
+def state_of(vae):
+    return [to_numpy(v).copy() for v in vae.weights], iterations_of(vae)
+
+
+def assert_unchanged_and_usable(vae, state_before, digits):
+    weights_before, iterations_before = state_before
+    weights_after, iterations_after = state_of(vae)
+    for before, after in zip(weights_before, weights_after):
         np.testing.assert_array_equal(after, before)
-    assert int(to_numpy(vae.optimizer.iterations)) == 0
+    assert iterations_after == iterations_before
     history = vae.fit(digits, epochs=1, batch_size=32, verbose=0)
     assert np.isfinite(history.history["loss"][0])
+    assert iterations_of(vae) == iterations_before + 2
     assert vae.encode(digits[:2])[0].shape == (2, 2)
 
 
 @pytest.mark.parametrize("case", sorted(BAD_ARRAYS))
-def test_fit_refuses_bad_arrays_and_the_model_stays_usable(case, digits):
+def test_fit_refuses_bad_arrays_and_the_model_stays_usable(case, digits, vae):
     make_bad, error, message = BAD_ARRAYS[case]
-    vae = tiny_vae()
-    before = weights_of(vae)
+    before = state_of(vae)
     with pytest.raises(error, match=message):
         vae.fit(make_bad(digits), epochs=1, batch_size=32, verbose=0)
     assert_unchanged_and_usable(vae, before, digits)
 
 
 @pytest.mark.parametrize("case", ["flattened", "uint8_pixels", "nan"])
-def test_evaluate_encode_and_reconstruct_refuse_bad_arrays(case, digits):
+def test_evaluate_encode_and_reconstruct_refuse_bad_arrays(case, digits, vae):
     make_bad, error, message = BAD_ARRAYS[case]
-    vae = tiny_vae()
     for method in (vae.evaluate, vae.encode, vae.reconstruct):
         with pytest.raises(error, match=message):
             method(make_bad(digits))
 
 
-def test_validation_data_is_checked_too(digits):
-    vae = tiny_vae()
-    before = weights_of(vae)
+def test_validation_data_is_checked_too(digits, vae):
+    before = state_of(vae)
     with pytest.raises(ValueError, match=r"`validation_data\[0\]`.*\[0, 1\]"):
         vae.fit(digits, validation_data=(digits * 255,), verbose=0)
     assert_unchanged_and_usable(vae, before, digits)
@@ -118,9 +129,9 @@ def test_gaussian_likelihood_takes_any_finite_range(digits):
         vae.fit(with_nan(digits), epochs=1, verbose=0)
 
 
-def test_decode_checks_the_latent_shape():
+def test_decode_checks_the_latent_shape(vae):
     with pytest.raises(ValueError, match=r"`z` of shape \(None, 2\).*\(4, 3\)"):
-        tiny_vae().decode(np.zeros((4, 3), "float32"))
+        vae.decode(np.zeros((4, 3), "float32"))
 
 
 def uint8_dataset(digits):
@@ -153,10 +164,9 @@ class Batches(keras.utils.PyDataset):
     ids=["tf_data", "generator", "py_dataset"],
 )
 def test_first_batch_of_a_stream_is_checked_before_any_update(
-    make_data, digits
+    make_data, digits, vae
 ):
-    vae = tiny_vae()
-    before = weights_of(vae)
+    before = state_of(vae)
     with pytest.raises(ValueError, match=r"Bernoulli.*\[0(.0)?, 255(.0)?\]"):
         vae.fit(make_data(digits), epochs=1, verbose=0)
     assert_unchanged_and_usable(vae, before, digits)
@@ -173,32 +183,32 @@ def test_first_batch_of_a_stream_is_checked_before_any_update(
     ],
     ids=["tf_data", "generator", "py_dataset"],
 )
-def test_empty_streams_are_refused(empty):
+def test_empty_streams_are_refused(empty, vae):
     with pytest.raises(ValueError, match="empty"):
-        tiny_vae().fit(empty(), epochs=1, verbose=0)
+        vae.fit(empty(), epochs=1, verbose=0)
 
 
-def test_a_checked_generator_still_yields_every_batch(digits):
+def test_a_checked_generator_still_yields_every_batch(digits, vae):
     # Checking reads the first batch; training must still see every batch,
     # as many steps as Keras' own fit takes on the same generator.
     def batches():
         return ((digits[i : i + 16],) for i in range(0, 64, 16))
 
-    vae, plain = tiny_vae(), tiny_vae()
+    start = iterations_of(vae)
     vae.fit(batches(), epochs=1, verbose=0)
-    keras.Model.fit(plain, batches(), epochs=1, verbose=0)
-    steps = int(to_numpy(vae.optimizer.iterations))
+    steps = iterations_of(vae) - start
+    keras.Model.fit(vae, batches(), epochs=1, verbose=0)
     assert steps >= 4
-    assert steps == int(to_numpy(plain.optimizer.iterations))
+    assert steps == iterations_of(vae) - start - steps
 
 
-def test_string_dataset_is_refused():
+def test_string_dataset_is_refused(vae):
     dataset = tf.data.Dataset.from_tensor_slices(["a", "b"]).batch(2)
     with pytest.raises(TypeError, match="to hold numbers.*dtype object"):
-        tiny_vae().fit(dataset, verbose=0)
+        vae.fit(dataset, verbose=0)
 
 
-def test_torch_data_loader_is_checked(digits):
+def test_torch_data_loader_is_checked(digits, vae):
     import torch
 
     loader = torch.utils.data.DataLoader(
@@ -206,4 +216,4 @@ def test_torch_data_loader_is_checked(digits):
         batch_size=16,
     )
     with pytest.raises(ValueError, match=r"Bernoulli.*\[0.0, 255.0\]"):
-        tiny_vae().fit(loader, epochs=1, verbose=0)
+        vae.fit(loader, epochs=1, verbose=0)

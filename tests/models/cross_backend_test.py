@@ -4,6 +4,7 @@ import os
 import pathlib
 import subprocess
 import sys
+import tempfile
 
 import keras
 import numpy as np
@@ -17,26 +18,54 @@ from tests.helpers import to_numpy
 WRITER = pathlib.Path(__file__).with_name("write_saved_model.py")
 
 
+def cache_directory(tmp_path_factory):
+    """Where the writers' files go: shared by the runs of one `make test`.
+
+    `make test` points KERAS_VAE_TEST_CACHE at a directory it empties before
+    its three pytest runs, so the files are written once per `make test`,
+    not once per backend; plain pytest writes them in its own tmp directory.
+    """
+    shared = os.environ.get("KERAS_VAE_TEST_CACHE")
+    if not shared:
+        return tmp_path_factory.mktemp("saved_models")
+    directory = pathlib.Path(shared) / "saved_models"
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
+
+
 @pytest.fixture(scope="module")
 def saved_models(tmp_path_factory):
     """`{backend: directory}` of the files each backend wrote.
 
-    Each backend writes in a subprocess of its own, all side by side.
+    Each missing backend writes in a subprocess of its own, all side by
+    side, into a scratch directory renamed into place once complete, so a
+    file in the cache is never half-written.
     """
-    directories = {b: tmp_path_factory.mktemp(f"saved_{b}") for b in BACKENDS}
-    writers = {
-        backend: subprocess.Popen(
-            [sys.executable, str(WRITER), str(directory)],
-            env={**os.environ, "KERAS_BACKEND": backend},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
+    cache = cache_directory(tmp_path_factory)
+    directories = {backend: cache / backend for backend in BACKENDS}
+    writers = {}
+    for backend, directory in directories.items():
+        if directory.is_dir():
+            continue
+        scratch = pathlib.Path(tempfile.mkdtemp(dir=cache))
+        writers[backend] = (
+            scratch,
+            subprocess.Popen(
+                [sys.executable, str(WRITER), str(scratch)],
+                env={**os.environ, "KERAS_BACKEND": backend},
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            ),
         )
-        for backend, directory in directories.items()
-    }
-    for backend, writer in writers.items():
+    failures = []
+    for backend, (scratch, writer) in writers.items():
         _, stderr = writer.communicate(timeout=300)
-        assert writer.returncode == 0, f"{backend} writer:\n{stderr[-4000:]}"
+        if writer.returncode != 0:
+            failures.append(f"{backend} writer:\n{stderr[-4000:]}")
+        elif not directories[backend].exists():
+            scratch.rename(directories[backend])
+    assert not failures, "\n".join(failures)
     return directories
 
 

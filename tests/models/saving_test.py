@@ -18,13 +18,20 @@ def digits():
     return synthetic_digits(128, seed=0)[0]
 
 
-@pytest.fixture(params=["mlp", "conv"])
-def saved(request, digits, tmp_path):
-    vae = tiny_vae(architecture=request.param, likelihood="bernoulli", seed=2)
+def train_and_save(architecture, digits, directory):
+    vae = tiny_vae(architecture=architecture, likelihood="bernoulli", seed=2)
     vae.fit(digits, epochs=1, batch_size=32, verbose=0)
-    path = tmp_path / "vae.keras"
+    path = directory / "vae.keras"
     vae.save(path)
     return vae, path
+
+
+@pytest.fixture(scope="module", params=["mlp", "conv"])
+def saved(request, digits, tmp_path_factory):
+    # Shared by the tests that only read the model and its file; a test that
+    # trains the model further trains one of its own.
+    directory = tmp_path_factory.mktemp(f"saved_{request.param}")
+    return train_and_save(request.param, digits, directory)
 
 
 def assert_same_outputs(original, loaded, x):
@@ -63,10 +70,13 @@ def test_optimizer_and_seed_state_survive_loading(saved):
     np.testing.assert_array_equal(seed_state(loaded), seed_state(original))
 
 
-def test_training_resumes_exactly_where_it_stopped(saved, digits):
+@pytest.mark.parametrize("architecture", ["mlp", "conv"])
+def test_training_resumes_exactly_where_it_stopped(
+    architecture, digits, tmp_path
+):
     # Same weights, optimizer moments and noise seed: the next epoch of the
     # loaded model repeats the next epoch of the original one.
-    original, path = saved
+    original, path = train_and_save(architecture, digits, tmp_path)
     loaded = keras.saving.load_model(path)
     kwargs = dict(epochs=1, batch_size=32, shuffle=False, verbose=0)
     expected = original.fit(digits, **kwargs).history["loss"]
