@@ -4,6 +4,7 @@ import math
 import keras
 import pytest
 
+import keras_vae
 from keras_vae import cli
 from tests.helpers import offline_tfds
 
@@ -37,6 +38,10 @@ def test_train_evaluate_plot_sample_round_trip(tmp_path, capsys):
             256,
             "--verbose",
             0,
+            "--kl-warmup",
+            2,
+            "--free-bits",
+            0.1,
             "--output-dir",
             run_dir,
             *data_args,
@@ -62,9 +67,12 @@ def test_train_evaluate_plot_sample_round_trip(tmp_path, capsys):
                 "val_loss",
                 "val_reconstruction_loss",
                 "val_kl_loss",
+                "beta",
             ]
         )
         assert len(history["loss"]) == 2
+        assert history["beta"] == [0.0, 0.5]
+        assert keras_vae.load_vae(run_dir / "model.keras").free_bits == 0.1
         metrics = json.loads((run_dir / "metrics.json").read_text())
         assert all(math.isfinite(value) for value in metrics.values())
 
@@ -136,6 +144,14 @@ def test_train_evaluate_plot_sample_round_trip(tmp_path, capsys):
         (["train", "--output-dir", "x", "--epochs", "two"], "positive integer"),
         (["train", "--output-dir", "x", "--beta", "nan"], "finite number >= 0"),
         (["train", "--output-dir", "x", "--beta", "-1"], "finite number >= 0"),
+        (
+            ["train", "--output-dir", "x", "--kl-warmup", "0"],
+            "positive integer",
+        ),
+        (
+            ["train", "--output-dir", "x", "--free-bits", "-1"],
+            "finite number >= 0",
+        ),
         (
             ["train", "--output-dir", "x", "--dataset", "cifar10"],
             "invalid choice",

@@ -28,6 +28,16 @@ def example_main(name):
             ["--epochs", "1", "--limit", "256"],
             ["vae_fashion_mnist.keras", "images/epoch_001_samples.png"],
         ),
+        (
+            "autoencoder_vs_vae.py",
+            ["--epochs", "1", "--limit", "256", "--latent-dim", "4"],
+            ["prior_samples.png"],
+        ),
+        (
+            "conditional_mnist.py",
+            ["--epochs", "1", "--limit", "256"],
+            ["cvae_mnist.keras", "class_samples.png"],
+        ),
     ],
 )
 def test_training_examples(tmp_path, name, argv, written):

@@ -75,6 +75,7 @@ def test_model_saved_under_backend_loads_here(saved_under, saved_models):
     expected = np.load(directory / "expected.npz")
     loaded = keras.saving.load_model(directory / "vae.keras", safe_mode=True)
     assert type(loaded) is keras_vae.VAE
+    assert float(to_numpy(loaded.beta)) == 0.5
 
     z_mean, z_log_var = loaded.encode(expected["x"])
     np.testing.assert_allclose(z_mean, expected["z_mean"], atol=1e-5)
@@ -90,3 +91,25 @@ def test_model_saved_under_backend_loads_here(saved_under, saved_models):
     )
     assert np.isfinite(history.history["loss"][0])
     assert int(to_numpy(loaded.optimizer.iterations)) == 6
+
+
+@pytest.mark.parametrize("saved_under", BACKENDS)
+def test_variants_saved_under_backend_load_here(saved_under, saved_models):
+    directory = saved_models[saved_under]
+    expected = np.load(directory / "expected.npz")
+    cvae = keras.saving.load_model(directory / "cvae.keras", safe_mode=True)
+    assert type(cvae) is keras_vae.ConditionalVAE
+    np.testing.assert_allclose(
+        cvae.reconstruct(expected["x"], expected["y"]),
+        expected["cvae_reconstructed"],
+        atol=1e-5,
+    )
+    autoencoder = keras.saving.load_model(
+        directory / "autoencoder.keras", safe_mode=True
+    )
+    assert type(autoencoder) is keras_vae.Autoencoder
+    np.testing.assert_allclose(
+        autoencoder.reconstruct(expected["x"]),
+        expected["autoencoder_reconstructed"],
+        atol=1e-5,
+    )

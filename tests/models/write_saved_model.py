@@ -2,8 +2,9 @@
 
 Usage: python write_saved_model.py OUTPUT_DIR
 
-Writes OUTPUT_DIR/vae.keras and OUTPUT_DIR/expected.npz (the inputs and the
-encode/decode outputs a loader must reproduce).
+Writes OUTPUT_DIR/vae.keras, OUTPUT_DIR/cvae.keras (a ConditionalVAE),
+OUTPUT_DIR/autoencoder.keras and OUTPUT_DIR/expected.npz (the inputs and the
+outputs a loader must reproduce).
 """
 
 import pathlib
@@ -16,11 +17,13 @@ import numpy as np  # noqa: E402
 
 from tests.helpers import synthetic_digits  # noqa: E402
 from tests.helpers import tiny_vae  # noqa: E402
+from tests.models.autoencoder_test import tiny_autoencoder  # noqa: E402
+from tests.models.conditional_vae_test import tiny_cvae  # noqa: E402
 
 
 def main(output_dir):
     output_dir = pathlib.Path(output_dir)
-    x = synthetic_digits(128, seed=0)[0]
+    x, y = synthetic_digits(128, seed=0)
     vae = tiny_vae(architecture="conv", seed=1)
     # An explicit steps_per_execution > 1, which torch cannot run: the
     # loading backend must cope with it.
@@ -29,7 +32,14 @@ def main(output_dir):
             optimizer=keras.optimizers.Adam(1e-3), steps_per_execution=4
         )
     vae.fit(x, epochs=1, batch_size=32, verbose=0)
+    vae.beta.assign(0.5)  # as a KLWarmup would leave it
     vae.save(output_dir / "vae.keras")
+    cvae = tiny_cvae(seed=1)
+    cvae.fit(x, y, epochs=1, batch_size=64, verbose=0)
+    cvae.save(output_dir / "cvae.keras")
+    autoencoder = tiny_autoencoder(seed=1)
+    autoencoder.fit(x, epochs=1, batch_size=64, verbose=0)
+    autoencoder.save(output_dir / "autoencoder.keras")
     z = np.random.default_rng(0).normal(size=(5, 2)).astype("float32")
     z_mean, z_log_var = vae.encode(x[:8])
     np.savez(
@@ -39,6 +49,9 @@ def main(output_dir):
         z_mean=z_mean,
         z_log_var=z_log_var,
         decoded=vae.decode(z),
+        y=y[:8],
+        cvae_reconstructed=cvae.reconstruct(x[:8], y[:8]),
+        autoencoder_reconstructed=autoencoder.reconstruct(x[:8]),
     )
 
 
