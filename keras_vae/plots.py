@@ -5,8 +5,10 @@ also saves it as a PNG. Figures are made without `pyplot`, so they need no
 display and leave the user's matplotlib backend as it is; notebooks show a
 returned figure as they show any other.
 
-All pixels come from `vae.encode`, `vae.decode` and `vae.sample`, which take
-and return NumPy arrays, so the plots work the same on every Keras backend.
+All pixels come from the model's `codes`, `decode`, `reconstruct` and
+`sample`, which take and return NumPy arrays, so the plots work the same on
+every Keras backend, for a `VAE` and an `Autoencoder` alike; a
+`ConditionalVAE` has `plot_class_samples`.
 """
 
 import math
@@ -313,7 +315,7 @@ def plot_latent_scatter(vae, x, y, path=None):
             "Expected `y` to hold one label per example of `x`, shape "
             f"({len(x)},). Received: y.shape={y.shape} for x.shape={x.shape}"
         )
-    z_mean = vae.encode(x)[0]
+    z_mean = vae.codes(x)
     if vae.latent_dim > 2:
         centred = z_mean - z_mean.mean(axis=0)
         _, _, components = np.linalg.svd(centred, full_matrices=False)
@@ -388,7 +390,7 @@ def plot_traversals(vae, x, num_steps=9, span=3.0, path=None):
             "Received an invalid value for `span`, expected a finite float "
             f"> 0. Received: span={span!r}"
         )
-    z_mean = vae.encode(_first_example(vae, x, "x"))[0][0]
+    z_mean = vae.codes(_first_example(vae, x, "x"))[0]
     z = np.tile(z_mean, (vae.latent_dim * num_steps, 1))
     sweep = np.linspace(-span, span, num_steps)
     for dimension in range(vae.latent_dim):
@@ -432,8 +434,8 @@ def plot_interpolation(vae, x_a, x_b, steps=10, path=None):
             "Received an invalid value for `steps`, expected an integer >= 2 "
             f"(both ends are included). Received: steps={steps!r}"
         )
-    z_a = vae.encode(_first_example(vae, x_a, "x_a"))[0]
-    z_b = vae.encode(_first_example(vae, x_b, "x_b"))[0]
+    z_a = vae.codes(_first_example(vae, x_a, "x_a"))
+    z_b = vae.codes(_first_example(vae, x_b, "x_b"))
     weights = np.linspace(0.0, 1.0, steps)[:, np.newaxis]
     z = (1.0 - weights) * z_a + weights * z_b
     figure = _image_grid(

@@ -304,3 +304,34 @@ def test_save_all_skips_plots_that_do_not_apply(vae_3d, tmp_path):
         "interpolation.png",
     ]
     assert sorted(tmp_path.iterdir()) == sorted(paths)
+
+
+def test_save_all_draws_an_autoencoder_too(tmp_path):
+    from tests.models.autoencoder_test import tiny_autoencoder
+
+    autoencoder = tiny_autoencoder(latent_dim=2)
+    x, y = synthetic_digits(3, seed=13)
+    paths = plots.save_all(
+        autoencoder, x, y, output_dir=tmp_path, num_samples=4
+    )
+    assert sorted(path.name for path in paths) == [
+        "interpolation.png",
+        "latent_manifold.png",
+        "latent_scatter.png",
+        "reconstructions.png",
+        "samples.png",
+        "traversals.png",
+    ]
+    for path in paths:
+        assert_png(path)
+
+
+def test_sample_comparison_has_a_row_per_model(vae, vae_3d, tmp_path):
+    figure = plots.plot_sample_comparison(
+        {"two": vae, "three": vae_3d}, num_samples=5, path=tmp_path / "c.png"
+    )
+    assert len(figure.axes) == 10
+    assert figure.axes[5].get_title(loc="left").startswith("three:")
+    assert_png(tmp_path / "c.png")
+    with pytest.raises(ValueError, match="at least one model"):
+        plots.plot_sample_comparison({})
