@@ -157,6 +157,14 @@ class BaseAutoencoder(keras.Model):
         num_classes: `None`, or the number of classes of a one-hot label
             that both models take as a second input.
         **kwargs: base `keras.Model` keyword arguments, such as `name`.
+
+    Example:
+
+    ```python
+    class MyAutoencoder(BaseAutoencoder):
+        LOSS_TERMS = ("loss", "reconstruction_loss")
+        ...  # call, compute_loss_terms, encode, codes
+    ```
     """
 
     LOSS_TERMS = ("loss", "reconstruction_loss")
@@ -224,8 +232,20 @@ class BaseAutoencoder(keras.Model):
         )
 
     def unpack_x(self, data):
-        """Returns the model's input for a batch given as `x`, `(x,)` or
-        `(x, y)`: the data `x`."""
+        """The model's input for a batch as the data pipeline yields it.
+
+        Args:
+            data: a batch `x`, `(x,)` or `(x, y)`; `y` is ignored.
+
+        Returns:
+            `x`, what `call` and `compute_loss_terms` take.
+
+        Example:
+
+        ```python
+        x = model.unpack_x((x_batch, y_batch))
+        ```
+        """
         x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
         return x
 
@@ -239,6 +259,15 @@ class BaseAutoencoder(keras.Model):
 
         Returns:
             A dict of the trackers' running means, the logs of `fit()`.
+
+        Example:
+
+        ```python
+        inputs = model.unpack_x(batch)
+        logs = model.update_loss_trackers(
+            model.compute_loss_terms(inputs, *model(inputs)), inputs
+        )
+        ```
         """
         batch_size = ops.shape(keras.tree.flatten(inputs)[0])[0]
         for tracker in self.metrics:

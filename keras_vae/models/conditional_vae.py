@@ -67,11 +67,25 @@ class ConditionalVAE(VAE):
 
     @property
     def num_classes(self):
-        """The number of classes, the size of the one-hot label."""
+        """The number of classes: the size of the one-hot label."""
         return self.encoder.inputs[1].shape[1]
 
     def unpack_x(self, data):
-        """Returns `(x, one_hot_labels)` for a batch given as `(x, y)`."""
+        """The model's input for a batch `(x, y)`.
+
+        Args:
+            data: a batch `(x, y)`, `y` integer or one-hot labels.
+
+        Returns:
+            `(x, one_hot_labels)`, the labels float32 of shape
+            `(batch_size, num_classes)`.
+
+        Example:
+
+        ```python
+        x, one_hot = cvae.unpack_x((x_batch, y_batch))
+        ```
+        """
         x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
         if len(y.shape) == 1:
             y = ops.one_hot(ops.cast(y, "int32"), self.num_classes)
