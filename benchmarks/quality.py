@@ -351,13 +351,23 @@ def format_published():
 
 
 def _versions():
-    names = ("keras", "jax", "tensorflow", "torch", "tensorflow-datasets")
+    # TensorFlow installs as tensorflow or tensorflow-cpu.
+    distributions = {
+        "keras": ("keras",),
+        "jax": ("jax",),
+        "tensorflow": ("tensorflow", "tensorflow-cpu"),
+        "torch": ("torch",),
+        "tensorflow-datasets": ("tensorflow-datasets",),
+    }
     versions = {"python": platform.python_version()}
-    for name in names:
-        try:
-            versions[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            versions[name] = None
+    for name, candidates in distributions.items():
+        versions[name] = None
+        for candidate in candidates:
+            try:
+                versions[name] = importlib.metadata.version(candidate)
+                break
+            except importlib.metadata.PackageNotFoundError:
+                continue
     return versions
 
 
