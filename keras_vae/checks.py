@@ -35,6 +35,17 @@ def positive_int(name, value):
     return int(value)
 
 
+def _positive_ints(value):
+    """`value` as a tuple of positive `int`s, or `None` if it is not one."""
+    try:
+        dims = tuple(value)
+    except TypeError:
+        return None
+    if not all(_is_int(d) and d > 0 for d in dims):
+        return None
+    return tuple(int(d) for d in dims)
+
+
 def shape_tuple(name, value):
     """Checks that `value` is a non-empty sequence of positive integers.
 
@@ -51,17 +62,65 @@ def shape_tuple(name, value):
     input_shape = checks.shape_tuple("input_shape", [28, 28, 1])  # (28, 28, 1)
     ```
     """
-    try:
-        dims = tuple(value)
-    except TypeError:
-        dims = ()
-    if not dims or not all(_is_int(d) and d > 0 for d in dims):
+    dims = _positive_ints(value)
+    if not dims:
         raise ValueError(
             f"Received an invalid value for `{name}`, expected a non-empty "
             f"tuple of positive integers such as (28, 28, 1). "
             f"Received: {name}={value!r}"
         )
-    return tuple(int(d) for d in dims)
+    return dims
+
+
+def image_size(name, value):
+    """Checks that `value` is a `(height, width)` pair of positive integers.
+
+    Args:
+        name: the argument's name, for the error message.
+        value: the value received, e.g. `(32, 32)`.
+
+    Returns:
+        `value` as a tuple of two `int`s.
+
+    Example:
+
+    ```python
+    size = checks.image_size("image_size", [64, 64])  # (64, 64)
+    ```
+    """
+    dims = _positive_ints(value)
+    if dims is None or len(dims) != 2:
+        raise ValueError(
+            f"Received an invalid value for `{name}`, expected a (height, "
+            f"width) tuple of two positive integers such as (32, 32). "
+            f"Received: {name}={value!r}"
+        )
+    return dims
+
+
+def int_choice(name, value, choices):
+    """Checks that `value` is one of a few integers.
+
+    Args:
+        name: the argument's name, for the error message.
+        value: the value received.
+        choices: tuple of the valid integers.
+
+    Returns:
+        `value` as an `int`.
+
+    Example:
+
+    ```python
+    channels = checks.int_choice("channels", 3, (1, 3))  # 3
+    ```
+    """
+    if not _is_int(value) or value not in choices:
+        raise ValueError(
+            f"Received an invalid value for `{name}`, expected one of "
+            f"{list(choices)}. Received: {name}={value!r}"
+        )
+    return int(value)
 
 
 def positive_int_tuple(name, value):
@@ -95,6 +154,13 @@ def conv_image_shape(name, value, filters):
         `value` as a tuple of three `int`s whose height and width are
         divisible by `2 ** len(filters)`.
 
+    Raises:
+        ValueError: if `value` is not `(height, width, channels)` with
+            height and width divisible by `2 ** len(filters)`; for a
+            3-tuple, the message names the nearest valid shapes and the
+            `image_size=` argument of `keras_vae.datasets` that resizes
+            images to one of them.
+
     Example:
 
     ```python
@@ -104,11 +170,27 @@ def conv_image_shape(name, value, filters):
     filters = shape_tuple("filters", filters)
     shape = shape_tuple(name, value)
     factor = 2 ** len(filters)
-    if len(shape) != 3 or shape[0] % factor or shape[1] % factor:
-        raise ValueError(
-            f"Received an invalid value for `{name}`, expected "
-            f"(height, width, channels) with height and width divisible by "
-            f"{factor} (one stride-2 layer per entry of filters={filters}), "
-            f"such as (28, 28, 1) or (32, 32, 3). Received: {name}={value!r}"
+    if len(shape) == 3 and not shape[0] % factor and not shape[1] % factor:
+        return shape
+    message = (
+        f"Received an invalid value for `{name}`, expected "
+        f"(height, width, channels) with height and width divisible by "
+        f"{factor} (one stride-2 layer per entry of filters={filters}), "
+        f"such as (28, 28, 1) or (32, 32, 3). Received: {name}={value!r}."
+    )
+    if len(shape) == 3:
+        height, width, channels = shape
+        smaller = (
+            max(factor, height // factor * factor),
+            max(factor, width // factor * factor),
         )
-    return shape
+        larger = (-(-height // factor) * factor, -(-width // factor) * factor)
+        nearest = " or ".join(
+            str((*size, channels)) for size in sorted({smaller, larger})
+        )
+        message += (
+            f" Nearest valid shapes: {nearest}; to resize the images, pass "
+            f"`image_size=({larger[0]}, {larger[1]})` to "
+            "`keras_vae.datasets.load` or `keras_vae.datasets.from_directory`."
+        )
+    raise ValueError(message)

@@ -5,6 +5,7 @@ from the library (`keras_vae.VAE`, `keras_vae.datasets`, `keras_vae.plots`).
 """
 
 import argparse
+import contextlib
 import csv
 import json
 import math
@@ -18,6 +19,7 @@ import keras
 import keras_vae
 from keras_vae.datasets import KNOWN_DATASETS
 from keras_vae.losses import LIKELIHOODS
+from keras_vae.models import steps
 
 BACKENDS = ("jax", "tensorflow", "torch")
 ARCHITECTURES = ("mlp", "conv")
@@ -142,6 +144,15 @@ def build_parser():
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--output-dir", required=True)
     train.add_argument(
+        "--data-parallel",
+        action="store_true",
+        help="split each batch across all local devices: "
+        "keras.distribution.DataParallel on JAX, tf.distribute."
+        "MirroredStrategy on TensorFlow (GPUs, else logical CPUs); not "
+        "available on torch. --batch-size must be a multiple of the device "
+        "count.",
+    )
+    train.add_argument(
         "--verbose",
         type=int,
         choices=(0, 1, 2),
@@ -231,11 +242,54 @@ def _print_written(paths):
         print(f"wrote {path}")
 
 
+def _data_parallel(args):
+    """`(scope, num_replicas)` of `steps.data_parallel()`, or no scope."""
+    if not args.data_parallel:
+        return contextlib.nullcontext(), 1
+    scope, num_replicas = steps.data_parallel()
+    if args.batch_size % num_replicas:
+        raise CommandError(
+            f"--data-parallel splits each batch across {num_replicas} "
+            "devices: expected a --batch-size that is a multiple of "
+            f"{num_replicas}. Received: --batch-size {args.batch_size}"
+        )
+    return scope, num_replicas
+
+
 def _train(args):
     keras.utils.set_random_seed(args.seed)
+    scope, num_replicas = _data_parallel(args)
     (x_train, _), (x_test, y_test) = _load_data(args)
     output_dir = pathlib.Path(args.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
+    model_path = output_dir / "model.keras"
+    with scope:
+        # Every batch, the last one included, must split evenly across the
+        # devices: drop the fewer than `num_replicas` examples in excess.
+        vae, history = _fit(
+            args,
+            x_train[: len(x_train) // num_replicas * num_replicas],
+            x_test[: len(x_test) // num_replicas * num_replicas],
+            output_dir,
+            model_path,
+        )
+    if args.data_parallel:
+        # A single-device copy evaluates and plots any number of examples.
+        vae = keras_vae.load_vae(model_path)
+    metrics = vae.evaluate(x_test, batch_size=500, return_dict=True, verbose=0)
+    history_path = output_dir / "history.json"
+    history_path.write_text(json.dumps(history, indent=2))
+    metrics_path = output_dir / "metrics.json"
+    metrics_path.write_text(json.dumps(metrics, indent=2))
+    plot_paths = keras_vae.plots.save_all(
+        vae, x_test, y_test, history=history, output_dir=output_dir
+    )
+    _print_metrics(metrics)
+    _print_written([model_path, history_path, metrics_path, *plot_paths])
+
+
+def _fit(args, x_train, x_test, output_dir, model_path):
+    """Builds, trains and saves the VAE of `train`: `(vae, history)`."""
     vae = _build_vae(args, x_train.shape[1:])
     vae.compile(
         optimizer=keras.optimizers.Adam(args.learning_rate),
@@ -273,18 +327,8 @@ def _train(args):
             "became NaN or infinite. The model was not saved. Try a lower "
             "--learning-rate."
         )
-    metrics = vae.evaluate(x_test, batch_size=500, return_dict=True, verbose=0)
-    model_path = output_dir / "model.keras"
     vae.save(model_path)
-    history_path = output_dir / "history.json"
-    history_path.write_text(json.dumps(history, indent=2))
-    metrics_path = output_dir / "metrics.json"
-    metrics_path.write_text(json.dumps(metrics, indent=2))
-    plot_paths = keras_vae.plots.save_all(
-        vae, x_test, y_test, history=history, output_dir=output_dir
-    )
-    _print_metrics(metrics)
-    _print_written([model_path, history_path, metrics_path, *plot_paths])
+    return vae, history
 
 
 def _read_training_log(path):

@@ -1,3 +1,4 @@
+import keras
 import numpy as np
 import pytest
 
@@ -61,3 +62,48 @@ def test_conv_shape_not_divisible_by_strides(shape):
         keras_vae.build_conv_encoder(input_shape=shape, latent_dim=2)
     with pytest.raises(ValueError, match="divisible by 4"):
         keras_vae.build_conv_decoder(output_shape=shape, latent_dim=2)
+
+
+def test_conv_shape_error_names_the_nearest_valid_shapes():
+    with pytest.raises(
+        ValueError,
+        match=r"Nearest valid shapes: \(28, 28, 1\) or \(32, 32, 1\); .*"
+        r"`image_size=\(32, 32\)`",
+    ):
+        keras_vae.build_conv_encoder(input_shape=(30, 30, 1), latent_dim=2)
+    with pytest.raises(
+        ValueError,
+        match=r"Nearest valid shapes: \(64, 56, 3\) or \(64, 64, 3\)",
+    ):
+        keras_vae.build_conv_decoder(
+            output_shape=(64, 60, 3), latent_dim=2, filters=(8, 16, 32)
+        )
+    with pytest.raises(ValueError, match=r"Nearest valid shapes: \(4, 4, 3\);"):
+        keras_vae.build_conv_encoder(input_shape=(2, 3, 3), latent_dim=2)
+
+
+@pytest.mark.parametrize("shape", [(32, 32, 3), (64, 64, 3)])
+def test_conv_vae_on_color_images_trains_and_round_trips(shape, tmp_path):
+    keras.utils.set_random_seed(0)
+    vae = keras_vae.VAE(
+        keras_vae.build_conv_encoder(shape, 2, filters=(4, 8)),
+        keras_vae.build_conv_decoder(shape, 2, filters=(4, 8)),
+        seed=0,
+    )
+    vae.compile(optimizer=keras.optimizers.Adam(1e-2))
+    images = np.random.default_rng(0).random((2, *shape)).astype("float32")
+    before = [to_numpy(w).copy() for w in vae.trainable_weights]
+    history = vae.fit(images, batch_size=2, epochs=1, verbose=0)
+    assert np.isfinite(history.history["loss"][0])
+    changed = [
+        not np.array_equal(to_numpy(w), old)
+        for w, old in zip(vae.trainable_weights, before)
+    ]
+    assert all(changed)
+    vae.save(tmp_path / "vae.keras")
+    loaded = keras_vae.load_vae(tmp_path / "vae.keras", safe_mode=True)
+    assert type(loaded) is keras_vae.VAE
+    z = np.random.default_rng(1).normal(size=(2, 2)).astype("float32")
+    decoded = to_numpy(vae.decode(z))
+    assert decoded.shape == (2, *shape)
+    np.testing.assert_array_equal(to_numpy(loaded.decode(z)), decoded)
