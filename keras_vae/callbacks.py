@@ -38,6 +38,8 @@ class ImageLogger(keras.callbacks.Callback):
             are written with TensorFlow, a dependency of keras-vae, so this
             works on every Keras backend.
         num_samples: positive integer, how many prior samples to show.
+        labels: the labels of `x`, for a `ConditionalVAE` (whose samples
+            then show the classes in turn); `None` for other models.
         seed: integer seed of the prior samples.
 
     Example:
@@ -63,9 +65,11 @@ class ImageLogger(keras.callbacks.Callback):
         tensorboard=False,
         num_samples=16,
         seed=0,
+        labels=None,
     ):
         super().__init__()
         self.x = np.asarray(x)
+        self.labels = labels
         self.every = checks.positive_int("every", every)
         self.directory = pathlib.Path(directory)
         self.tensorboard = tensorboard
@@ -81,7 +85,10 @@ class ImageLogger(keras.callbacks.Callback):
         prefix = self.directory / f"epoch_{epoch_number:03d}"
         figures = {
             "reconstructions": plots.plot_reconstructions(
-                self.model, self.x, path=f"{prefix}_reconstructions.png"
+                self.model,
+                self.x,
+                path=f"{prefix}_reconstructions.png",
+                labels=self.labels,
             ),
             "samples": plots.plot_samples(
                 self.model,

@@ -86,14 +86,15 @@ def _normal_quantiles(num_points):
     )
 
 
-def plot_reconstructions(vae, x, path=None):
-    """Shows images above their reconstructions `decode(encode(x)[0])`.
+def plot_reconstructions(vae, x, path=None, labels=None):
+    """Shows images above their reconstructions `decode(codes(x))`.
 
     Args:
-        vae: a trained `keras_vae.VAE`.
+        vae: a trained `keras_vae.VAE`, `Autoencoder` or `ConditionalVAE`.
         x: up to a few dozen images, shape `(num_images, height, width,
             channels)`, values in `[0, 1]`.
         path: optional file name; the figure is saved there as a PNG.
+        labels: the images' labels, for a `ConditionalVAE` only.
 
     Returns:
         A `matplotlib.figure.Figure` with two rows of `num_images` panels.
@@ -105,7 +106,10 @@ def plot_reconstructions(vae, x, path=None):
     ```
     """
     x = np.asarray(x)
-    reconstructions = vae.reconstruct(x)
+    if labels is None:
+        reconstructions = vae.reconstruct(x)
+    else:
+        reconstructions = vae.reconstruct(x, labels)
     figure = _image_grid(
         np.concatenate([x, reconstructions]),
         2,

@@ -200,3 +200,16 @@ def test_class_samples_plot_has_a_row_per_class(tmp_path, trained):
         "class 9",
     ]
     assert path.stat().st_size > 0
+
+
+def test_image_logger_draws_a_conditional_vae(tmp_path, labelled_digits):
+    x, y = labelled_digits
+    cvae = tiny_cvae()
+    logger = keras_vae.callbacks.ImageLogger(
+        x[:6], directory=tmp_path, labels=y[:6], num_samples=4
+    )
+    cvae.fit(
+        x[:64], y[:64], epochs=1, batch_size=32, verbose=0, callbacks=[logger]
+    )
+    for name in ("reconstructions", "samples"):
+        assert (tmp_path / f"epoch_001_{name}.png").stat().st_size > 0
