@@ -4,13 +4,17 @@ Usage:
 
     KERAS_BACKEND=jax python benchmarks/keras_vae_run.py DATA.npz EPOCHS \
         [--batch-size 128] [--architecture mlp|conv] [--jit-compile auto] \
-        [--steps-per-execution auto] [--train-examples N]
+        [--steps-per-execution auto] [--train-examples N] \
+        [--dtype-policy mixed_bfloat16] [--data-parallel]
 
 `DATA.npz` holds uint8 `x_train` and `x_test`, as for
 `../shared/bench/ref_torch_vae.py`. The MLP is the reference's model:
 784-400-20 / 20-400-784, ReLU, Bernoulli decoder, Adam 1e-3, compiled with
 `VAE.compile`'s defaults (`steps_per_execution="auto"`, `jit_compile="auto"`)
-unless told otherwise. Prints, as JSON,
+unless told otherwise; `--dtype-policy` sets a `keras.mixed_precision`
+policy and `--data-parallel` trains under `keras.distribution.DataParallel`
+over all devices (JAX; on a CPU, `XLA_FLAGS=--xla_force_host_platform_
+device_count=N` makes N devices of the same cores). Prints, as JSON,
 the samples/s of each training epoch (timed by a callback, so the data
 checks and set-up before the first epoch are excluded) and the test -ELBO
 after the last epoch. `throughput.py` runs this script; it is not meant to
@@ -68,7 +72,15 @@ def main():
         default=None,
         help="train on the first N examples only (default: all)",
     )
+    parser.add_argument("--dtype-policy", default="float32")
+    parser.add_argument("--data-parallel", action="store_true")
     args = parser.parse_args()
+    keras.config.set_dtype_policy(args.dtype_policy)
+    devices = keras.distribution.list_devices()
+    if args.data_parallel:
+        keras.distribution.set_distribution(
+            keras.distribution.DataParallel(devices=devices)
+        )
 
     data = np.load(args.data)
     shape = (784,) if args.architecture == "mlp" else (28, 28, 1)
@@ -107,6 +119,8 @@ def main():
                 "samples_per_s": [len(x_train) / s for s in timer.seconds],
                 "test_neg_elbo": metrics["loss"],
                 "jit_compile": bool(vae.jit_compile),
+                "dtype_policy": args.dtype_policy,
+                "devices": len(devices) if args.data_parallel else 1,
             }
         )
     )

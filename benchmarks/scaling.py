@@ -1,16 +1,29 @@
-"""How keras_vae's training speed grows with batch size and dataset size.
+"""How keras_vae's training speed changes with batch size, dataset size,
+devices and dtype policy.
 
 Usage:
 
     python benchmarks/scaling.py [--architectures mlp,conv] \
-        [--backends jax,tensorflow,torch] [--batch-sizes 32,128,512,2048] \
-        [--dataset-sizes 1000,10000,60000] [--examples 10000] [--epochs 3]
+        [--backends jax,tensorflow,torch] \
+        [--axes batch_size,dataset_size,devices,dtype_policy] \
+        [--batch-sizes 32,128,512,2048] [--dataset-sizes 1000,10000,60000] \
+        [--devices 1,2] [--dtype-policies float32,mixed_float16,mixed_bfloat16] \
+        [--examples 10000] [--epochs 3] [--json PATH]
 
 For each architecture and backend, trains (in a subprocess, via
-`keras_vae_run.py`, on real MNIST) once per batch size on `--examples`
-images, and once per dataset size at batch 128. Speed is the median
-samples/s of the epochs after the first (compilation). Prints the tables and
-writes them as JSON beside this script. It measures; it asserts nothing.
+`keras_vae_run.py`, on real MNIST) once per point of each axis:
+
+- `batch_size`: each batch size, on `--examples` images;
+- `dataset_size`: each number of training images, at batch 128;
+- `devices` (JAX only): `keras.distribution.DataParallel` over N devices at
+  batch 128. On a CPU the N devices are made with
+  `XLA_FLAGS=--xla_force_host_platform_device_count=N` and share the same
+  cores, so this measures the cost of sharding, not a speed-up; on an
+  accelerator machine, N must not exceed its devices;
+- `dtype_policy`: each `keras.mixed_precision` policy at batch 128.
+
+Speed is the median samples/s of the epochs after the first (compilation).
+Prints the tables and writes them as JSON. It measures; it asserts nothing.
 """
 
 import argparse
@@ -29,16 +42,38 @@ from throughput import run_keras_vae
 from throughput import write_mnist
 
 
-def samples_per_s(data, backend, architecture, batch_size, examples, epochs):
+def samples_per_s(data, backend, architecture, epochs, env, **options):
     result = run_keras_vae(
-        backend,
-        data,
-        epochs,
-        batch_size=batch_size,
-        architecture=architecture,
-        train_examples=examples,
+        backend, data, epochs, env=env, architecture=architecture, **options
     )
     return statistics.median(result["samples_per_s"][1:])
+
+
+def axis_points(axis, backend, args):
+    """`(value, env, keras_vae_run options)` of each point of `axis`."""
+    if axis == "batch_size":
+        return [
+            (b, {}, {"batch_size": b, "train_examples": args.examples})
+            for b in args.batch_sizes
+        ]
+    if axis == "dataset_size":
+        return [
+            (n, {}, {"batch_size": 128, "train_examples": n})
+            for n in args.dataset_sizes
+        ]
+    common = {"batch_size": 128, "train_examples": args.examples}
+    if axis == "devices":
+        if backend != "jax":
+            return []
+        flag = "--xla_force_host_platform_device_count"
+        return [
+            (n, {"XLA_FLAGS": f"{flag}={n}"}, {**common, "data_parallel": True})
+            for n in args.devices
+        ]
+    return [
+        (policy, {}, {**common, "dtype_policy": policy})
+        for policy in args.dtype_policies.split(",")
+    ]
 
 
 def _ints(text):
@@ -52,6 +87,13 @@ def main():
     parser.add_argument("--batch-sizes", type=_ints, default="32,128,512,2048")
     parser.add_argument(
         "--dataset-sizes", type=_ints, default="1000,10000,60000"
+    )
+    parser.add_argument(
+        "--axes", default="batch_size,dataset_size,devices,dtype_policy"
+    )
+    parser.add_argument("--devices", type=_ints, default="1,2")
+    parser.add_argument(
+        "--dtype-policies", default="float32,mixed_float16,mixed_bfloat16"
     )
     parser.add_argument("--examples", type=int, default=10_000)
     parser.add_argument("--epochs", type=int, default=3)
@@ -67,36 +109,30 @@ def main():
         write_mnist(data, args.data_dir)
         for architecture in args.architectures.split(","):
             for backend in args.backends.split(","):
-                points = [
-                    ("batch_size", b, b, args.examples)
-                    for b in args.batch_sizes
-                ]
-                points += [
-                    ("dataset_size", n, 128, n) for n in args.dataset_sizes
-                ]
-                for axis, value, batch_size, examples in points:
-                    speed = samples_per_s(
-                        data,
-                        backend,
-                        architecture,
-                        batch_size,
-                        examples,
-                        args.epochs,
-                    )
-                    results.append(
-                        {
-                            "architecture": architecture,
-                            "backend": backend,
-                            "axis": axis,
-                            "value": value,
-                            "samples_per_s": speed,
-                        }
-                    )
-                    print(
-                        f"{architecture:5} {backend:11} {axis}={value:<6} "
-                        f"{speed:9.0f} samples/s",
-                        flush=True,
-                    )
+                for axis in args.axes.split(","):
+                    for value, env, options in axis_points(axis, backend, args):
+                        speed = samples_per_s(
+                            data,
+                            backend,
+                            architecture,
+                            args.epochs,
+                            env,
+                            **options,
+                        )
+                        results.append(
+                            {
+                                "architecture": architecture,
+                                "backend": backend,
+                                "axis": axis,
+                                "value": value,
+                                "samples_per_s": speed,
+                            }
+                        )
+                        print(
+                            f"{architecture:5} {backend:11} {axis}={value:<15}"
+                            f" {speed:9.0f} samples/s",
+                            flush=True,
+                        )
     record = {
         "command": " ".join(["scaling.py", *sys.argv[1:]]),
         "date": time.strftime("%Y-%m-%d"),

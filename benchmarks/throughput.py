@@ -124,16 +124,21 @@ def run_reference(reference, data, epochs):
     }
 
 
-def run_keras_vae(backend, data, epochs, **options):
+def run_keras_vae(backend, data, epochs, env=None, **options):
     """Runs `keras_vae_run.py` on `backend`; returns its JSON and peak RSS.
 
-    `options` are its flags: `batch_size=128` passes `--batch-size 128`.
+    `env` adds environment variables. `options` are its flags:
+    `batch_size=128` passes `--batch-size 128`, `data_parallel=True`
+    passes `--data-parallel`.
     """
     script_args = [str(data), str(epochs)]
     for name, value in options.items():
-        script_args += [f"--{name.replace('_', '-')}", str(value)]
+        flag = f"--{name.replace('_', '-')}"
+        script_args += [flag] if value is True else [flag, str(value)]
     stdout, rss = run_script(
-        HERE / "keras_vae_run.py", script_args, backend_env(backend)
+        HERE / "keras_vae_run.py",
+        script_args,
+        {**backend_env(backend), **(env or {})},
     )
     result = json.loads(stdout.strip().splitlines()[-1])
     result["peak_rss_mib"] = rss

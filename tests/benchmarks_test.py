@@ -86,3 +86,35 @@ def test_quality_worker_reports_consistent_elbo_nll_and_active_units():
     signs = np.resize([1.0, -1.0], 100)[:, None]
     z_mean = signs * np.sqrt([0.0, 0.0099, 0.0101, 1.0])
     assert quality.active_units(z_mean) == 2
+
+
+def test_scaling_axes_set_the_flags_and_environment_of_each_point():
+    import argparse
+
+    from scaling import axis_points
+
+    args = argparse.Namespace(
+        batch_sizes=[32, 64],
+        dataset_sizes=[100],
+        devices=[1, 2],
+        dtype_policies="float32,mixed_bfloat16",
+        examples=1000,
+    )
+    assert axis_points("devices", "torch", args) == []
+    two_devices = axis_points("devices", "jax", args)[1]
+    assert two_devices[0] == 2
+    assert two_devices[1] == {
+        "XLA_FLAGS": "--xla_force_host_platform_device_count=2"
+    }
+    assert two_devices[2]["data_parallel"] is True
+    policies = axis_points("dtype_policy", "tensorflow", args)
+    assert [options["dtype_policy"] for _, _, options in policies] == [
+        "float32",
+        "mixed_bfloat16",
+    ]
+    assert [
+        value for value, _, _ in axis_points("batch_size", "jax", args)
+    ] == [
+        32,
+        64,
+    ]
