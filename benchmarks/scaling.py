@@ -17,9 +17,9 @@ For each architecture and backend, trains (in a subprocess, via
 - `dataset_size`: each number of training images, at batch 128;
 - `devices` (JAX only): `keras.distribution.DataParallel` over N devices at
   batch 128. On a CPU the N devices are made with
-  `XLA_FLAGS=--xla_force_host_platform_device_count=N` and share the same
-  cores, so this measures the cost of sharding, not a speed-up; on an
-  accelerator machine, N must not exceed its devices;
+  `XLA_FLAGS=--xla_force_host_platform_device_count=N`; on an
+  accelerator machine, N must not exceed its devices. Each CPU device runs
+  single-threaded (see `cpu_devices_flags`), so N devices use N cores;
 - `dtype_policy`: each `keras.mixed_precision` policy at batch 128.
 
 Speed is the median samples/s of the epochs after the first (compilation).
@@ -49,6 +49,19 @@ def samples_per_s(data, backend, architecture, epochs, env, **options):
     return statistics.median(result["samples_per_s"][1:])
 
 
+def cpu_devices_flags(num_devices):
+    """XLA flags that make `num_devices` JAX devices of a CPU.
+
+    Each device runs its matrix products on one thread: with XLA's shared
+    multi-threaded Eigen pool, the devices' all-reduce deadlocked on this
+    2-core machine (a participant never arrived).
+    """
+    return (
+        f"--xla_force_host_platform_device_count={num_devices} "
+        "--xla_cpu_multi_thread_eigen=false"
+    )
+
+
 def axis_points(axis, backend, args):
     """`(value, env, keras_vae_run options)` of each point of `axis`."""
     if axis == "batch_size":
@@ -65,9 +78,12 @@ def axis_points(axis, backend, args):
     if axis == "devices":
         if backend != "jax":
             return []
-        flag = "--xla_force_host_platform_device_count"
         return [
-            (n, {"XLA_FLAGS": f"{flag}={n}"}, {**common, "data_parallel": True})
+            (
+                n,
+                {"XLA_FLAGS": cpu_devices_flags(n)},
+                {**common, "data_parallel": True},
+            )
             for n in args.devices
         ]
     return [

@@ -103,9 +103,10 @@ def test_scaling_axes_set_the_flags_and_environment_of_each_point():
     assert axis_points("devices", "torch", args) == []
     two_devices = axis_points("devices", "jax", args)[1]
     assert two_devices[0] == 2
-    assert two_devices[1] == {
-        "XLA_FLAGS": "--xla_force_host_platform_device_count=2"
-    }
+    assert (
+        "--xla_force_host_platform_device_count=2"
+        in (two_devices[1]["XLA_FLAGS"])
+    )
     assert two_devices[2]["data_parallel"] is True
     policies = axis_points("dtype_policy", "tensorflow", args)
     assert [options["dtype_policy"] for _, _, options in policies] == [

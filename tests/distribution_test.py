@@ -20,7 +20,13 @@ from tests.helpers import run_in_backend
 
 BACKEND = keras.backend.backend()
 SCRIPT = pathlib.Path(__file__).with_name("run_distributed.py")
-TWO_CPU_DEVICES = "--xla_force_host_platform_device_count=2"
+# Two JAX devices of the CPU, each running its matrix products on one
+# thread: with XLA's shared multi-threaded Eigen pool, their all-reduce
+# deadlocked on a 2-core machine (benchmarks/scaling.py, cpu_devices_flags).
+TWO_CPU_DEVICES = (
+    "--xla_force_host_platform_device_count=2 "
+    "--xla_cpu_multi_thread_eigen=false"
+)
 
 # One step of float32 math with the batch's sums split in two and added:
 # the order of additions differs, so results agree to float32 rounding

@@ -82,3 +82,11 @@ def test_variant_snippets_run_as_written(tmp_path, monkeypatch):
     assert namespace["sevens"].shape == (8, 28, 28, 1)
     for name in ("prior_samples.png", "class_samples.png"):
         assert (tmp_path / name).stat().st_size > 0
+
+
+def test_every_python_block_compiles():
+    readme = (REPO_ROOT / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", readme, flags=re.DOTALL)
+    assert len(blocks) >= 8
+    for block in blocks:
+        compile(block, "README.md", "exec")
