@@ -76,11 +76,13 @@ def main():
     parser.add_argument("--data-parallel", action="store_true")
     args = parser.parse_args()
     keras.config.set_dtype_policy(args.dtype_policy)
-    devices = keras.distribution.list_devices()
+    num_devices = 1
     if args.data_parallel:
+        devices = keras.distribution.list_devices()
         keras.distribution.set_distribution(
             keras.distribution.DataParallel(devices=devices)
         )
+        num_devices = len(devices)
 
     data = np.load(args.data)
     shape = (784,) if args.architecture == "mlp" else (28, 28, 1)
@@ -120,7 +122,7 @@ def main():
                 "test_neg_elbo": metrics["loss"],
                 "jit_compile": bool(vae.jit_compile),
                 "dtype_policy": args.dtype_policy,
-                "devices": len(devices) if args.data_parallel else 1,
+                "devices": num_devices,
             }
         )
     )
