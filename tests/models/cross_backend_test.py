@@ -1,5 +1,6 @@
 """A `.keras` file written under each backend loads under this one."""
 
+import fcntl
 import os
 import pathlib
 import subprocess
@@ -39,9 +40,17 @@ def saved_models(tmp_path_factory):
 
     Each missing backend writes in a subprocess of its own, all side by
     side, into a scratch directory renamed into place once complete, so a
-    file in the cache is never half-written.
+    file in the cache is never half-written. `make test` runs the three
+    backends' pytest at once: a lock on the cache makes the first one write
+    and the others wait for its files.
     """
     cache = cache_directory(tmp_path_factory)
+    with open(cache / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        return _written(cache)
+
+
+def _written(cache):
     directories = {backend: cache / backend for backend in BACKENDS}
     writers = {}
     for backend, directory in directories.items():
