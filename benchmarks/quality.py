@@ -111,6 +111,15 @@ SETUP_DIFFERENCES = (
     "NLL: theirs on all 10,000 test images; ours on the first --iw-examples",
 )
 ACTIVE_UNIT_THRESHOLD = 0.01
+# The options a worker is run with, recorded in the JSON as its settings.
+SETTINGS = (
+    "epochs",
+    "iw_samples",
+    "iw_examples",
+    "latent_dim",
+    "batch_size",
+    "seed",
+)
 # About this many decoded rows per log_likelihood call: 5000 rows of the conv
 # decoder's activations take about 2 GB.
 _IW_ROWS = 5000
@@ -275,14 +284,7 @@ def run_model(dataset, architecture, backend, args):
         `peak_rss_mib`.
     """
     child_args = ["--worker", dataset, architecture]
-    for name in (
-        "epochs",
-        "iw_samples",
-        "iw_examples",
-        "latent_dim",
-        "batch_size",
-        "seed",
-    ):
+    for name in SETTINGS:
         child_args += [f"--{name.replace('_', '-')}", str(getattr(args, name))]
     if args.data_dir:
         child_args += ["--data-dir", args.data_dir]
@@ -484,17 +486,7 @@ def main():
             f"{platform.processor() or platform.machine()}, "
             f"{os.cpu_count()} CPUs",
             "versions": _versions(),
-            "settings": {
-                name: getattr(args, name)
-                for name in (
-                    "epochs",
-                    "iw_samples",
-                    "iw_examples",
-                    "latent_dim",
-                    "batch_size",
-                    "seed",
-                )
-            },
+            "settings": {name: getattr(args, name) for name in SETTINGS},
             "results": rows,
             "published": {"source": PUBLISHED_SOURCE, "rows": PUBLISHED},
             "setup_differences": SETUP_DIFFERENCES,

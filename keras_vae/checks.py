@@ -4,6 +4,7 @@ Each check returns the value normalized, or raises a `ValueError` that names
 the argument, what was expected and what was received.
 """
 
+import math
 import numbers
 
 
@@ -194,3 +195,35 @@ def conv_image_shape(name, value, filters):
             "`keras_vae.datasets.load` or `keras_vae.datasets.from_directory`."
         )
     raise ValueError(message)
+
+
+def non_negative_float(name, value, allow_zero=True):
+    """Checks that `value` is a finite real number >= 0 (or > 0).
+
+    Args:
+        name: the argument's name, for the error message.
+        value: the value to check.
+        allow_zero: whether 0 is accepted.
+
+    Returns:
+        `value` as a Python float.
+
+    Example:
+
+    ```python
+    beta = checks.non_negative_float("beta", 4.0)
+    ```
+    """
+    is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if (
+        not is_number
+        or not math.isfinite(value)
+        or value < 0
+        or (value == 0 and not allow_zero)
+    ):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ValueError(
+            f"Received an invalid value for `{name}`, expected a finite "
+            f"float {bound}. Received: {name}={value!r}"
+        )
+    return float(value)

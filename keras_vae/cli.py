@@ -303,6 +303,8 @@ def _fit(args, x_train, x_test, output_dir, model_path):
     ]
     if args.kl_warmup:
         callbacks.append(keras_vae.callbacks.KLWarmup(epochs=args.kl_warmup))
+    # Last, so that the log holds what callbacks before it add (`beta`).
+    callbacks.append(keras.callbacks.CSVLogger(log_path, append=True))
     if (backup_dir / "training_metadata.json").exists():
         print(f"resuming the interrupted training backed up in {backup_dir}")
     else:
@@ -312,10 +314,7 @@ def _fit(args, x_train, x_test, output_dir, model_path):
         epochs=args.epochs,
         batch_size=args.batch_size,
         validation_data=(x_test,),
-        callbacks=[
-            *callbacks,
-            keras.callbacks.CSVLogger(log_path, append=True),
-        ],
+        callbacks=callbacks,
         verbose=args.verbose,
     )
     # Read back from the log, the history covers the epochs of every run

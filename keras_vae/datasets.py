@@ -341,9 +341,9 @@ def _split_as_arrays(builder, split, limit, has_label, image_size, conversion):
     dataset = builder.as_dataset(split=split, shuffle_files=False)
     if limit is not None:
         dataset = dataset.take(limit)
-    dataset = dataset.map(to_example, num_parallel_calls=tf.data.AUTOTUNE)
-    arrays = _as_arrays(dataset)
-    return arrays if has_label else (arrays, None)
+    return _as_arrays(
+        dataset.map(to_example, num_parallel_calls=tf.data.AUTOTUNE)
+    )
 
 
 def _from_files(dataset, batch_size):
@@ -362,7 +362,7 @@ def _from_files(dataset, batch_size):
         batch_size = checks.positive_int("batch_size", batch_size)
         return scaled.batch(batch_size).prefetch(tf.data.AUTOTUNE)
     try:
-        arrays = _as_arrays(scaled)
+        return _as_arrays(scaled)
     except tf.errors.InvalidArgumentError as error:
         # The pipeline's error does not say which file failed: find it by
         # decoding the files one by one, which costs nothing unless one did.
@@ -375,9 +375,6 @@ def _from_files(dataset, batch_size):
                     f"{file_error.message}. Replace or remove it."
                 ) from error
         raise
-    if isinstance(arrays, tuple):
-        return arrays
-    return arrays, None
 
 
 def _clipped(images):
@@ -389,11 +386,11 @@ def _clipped(images):
 
 
 def _as_arrays(dataset):
-    """Reads a dataset of examples (an array or a tuple of arrays each) into
-    NumPy arrays stacking all of them."""
+    """Reads a dataset of `images` or `(images, labels)` examples into
+    `(images, labels)` NumPy arrays, `labels` `None` for the first kind."""
     import numpy as np
 
     batches = list(dataset.batch(_READ_BATCH_SIZE).as_numpy_iterator())
     if isinstance(batches[0], tuple):
         return tuple(np.concatenate(parts) for parts in zip(*batches))
-    return np.concatenate(batches)
+    return np.concatenate(batches), None

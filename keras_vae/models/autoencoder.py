@@ -126,10 +126,7 @@ class Autoencoder(BaseAutoencoder):
         codes = autoencoder.encode(x_test[:8])
         ```
         """
-        codes = self.encoder.predict(
-            self.check_data(x), batch_size=batch_size, verbose=0
-        )
-        return codes.astype("float32")
+        return self._predict(self.encoder, self.check_data(x), batch_size)
 
     def codes(self, x, batch_size=256):
         """The code of each example, as `encode`.

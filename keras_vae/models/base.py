@@ -9,7 +9,6 @@ define the forward pass, the loss terms and how to encode.
 """
 
 import inspect
-import math
 import os
 import pathlib
 import uuid
@@ -105,38 +104,6 @@ def latent_and_data_shapes(encoder, decoder, num_encoder_outputs, num_classes):
     return latent_shape[1], data_shape
 
 
-def checked_float(name, value, allow_zero=True):
-    """Checks that `value` is a finite real number >= 0 (or > 0).
-
-    Args:
-        name: the argument's name, for the error message.
-        value: the value to check.
-        allow_zero: whether 0 is accepted.
-
-    Returns:
-        `value` as a Python float.
-
-    Example:
-
-    ```python
-    beta = checked_float("beta", 4.0)
-    ```
-    """
-    is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if (
-        not is_number
-        or not math.isfinite(value)
-        or value < 0
-        or (value == 0 and not allow_zero)
-    ):
-        bound = ">= 0" if allow_zero else "> 0"
-        raise ValueError(
-            f"Received an invalid value for `{name}`, expected a finite "
-            f"float {bound}. Received: {name}={value!r}"
-        )
-    return float(value)
-
-
 class BaseAutoencoder(keras.Model):
     """Parent of the keras-vae models; not used on its own.
 
@@ -185,7 +152,7 @@ class BaseAutoencoder(keras.Model):
                 "Received an invalid value for `likelihood`, expected one of "
                 f"{list(losses.LIKELIHOODS)}. Received: likelihood={likelihood!r}"
             )
-        gaussian_scale = checked_float(
+        gaussian_scale = checks.non_negative_float(
             "gaussian_scale", gaussian_scale, allow_zero=False
         )
         self.latent_dim, self.data_shape = latent_and_data_shapes(
@@ -351,14 +318,19 @@ class BaseAutoencoder(keras.Model):
         for `ConditionalVAE` to check."""
         return self.check_data(x, name)
 
+    @staticmethod
+    def _predict(model, inputs, batch_size):
+        """`model.predict(inputs)` as float32 NumPy arrays, whatever the
+        dtype policy: one array, or a tuple for several outputs."""
+        outputs = model.predict(inputs, batch_size=batch_size, verbose=0)
+        if isinstance(outputs, (list, tuple)):
+            return tuple(output.astype("float32") for output in outputs)
+        return outputs.astype("float32")
+
     def _decode(self, decoder_inputs, batch_size):
-        decoder_output = self.decoder.predict(
-            decoder_inputs, batch_size=batch_size, verbose=0
-        )
+        decoder_output = self._predict(self.decoder, decoder_inputs, batch_size)
         return ops.convert_to_numpy(
-            losses.likelihood_mean(
-                self.likelihood, decoder_output.astype("float32")
-            )
+            losses.likelihood_mean(self.likelihood, decoder_output)
         )
 
     def decode(self, z, batch_size=256):

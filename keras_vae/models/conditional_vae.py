@@ -174,7 +174,9 @@ class ConditionalVAE(VAE):
         ```
         """
         x = self.check_data(x)
-        return self._encode([x, self.one_hot(labels, len(x))], batch_size)
+        return self._predict(
+            self.encoder, [x, self.one_hot(labels, len(x))], batch_size
+        )
 
     def decode(self, z, labels, batch_size=256):
         """Decodes latent points of the given classes to the mean of

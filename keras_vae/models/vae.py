@@ -11,7 +11,6 @@ from keras_vae import importance_sampling
 from keras_vae import losses
 from keras_vae.layers.sampling import Sampling
 from keras_vae.models.base import BaseAutoencoder
-from keras_vae.models.base import checked_float
 
 
 @keras.saving.register_keras_serializable(package="keras_vae")
@@ -88,8 +87,8 @@ class VAE(BaseAutoencoder):
         free_bits=0.0,
         **kwargs,
     ):
-        beta = checked_float("beta", beta)
-        free_bits = checked_float("free_bits", free_bits)
+        beta = checks.non_negative_float("beta", beta)
+        free_bits = checks.non_negative_float("free_bits", free_bits)
         super().__init__(
             encoder,
             decoder,
@@ -185,12 +184,6 @@ class VAE(BaseAutoencoder):
             "kl_loss": kl_loss,
         }
 
-    def _encode(self, encoder_inputs, batch_size):
-        z_mean, z_log_var = self.encoder.predict(
-            encoder_inputs, batch_size=batch_size, verbose=0
-        )
-        return z_mean.astype("float32"), z_log_var.astype("float32")
-
     def encode(self, x, batch_size=256):
         """Encodes data to the parameters of `q(z | x)`.
 
@@ -209,7 +202,7 @@ class VAE(BaseAutoencoder):
         z_mean, z_log_var = vae.encode(x_test[:8])
         ```
         """
-        return self._encode(self.check_data(x), batch_size)
+        return self._predict(self.encoder, self.check_data(x), batch_size)
 
     def codes(self, x, batch_size=256):
         """The posterior mean of each example, `encode(x)[0]`.
