@@ -2,6 +2,7 @@
 
 from keras_vae import callbacks
 from keras_vae import datasets
+from keras_vae import layers
 from keras_vae import losses
 from keras_vae import plots
 from keras_vae.layers.sampling import Sampling
@@ -11,6 +12,7 @@ from keras_vae.models.decoders import build_conv_decoder
 from keras_vae.models.decoders import build_mlp_decoder
 from keras_vae.models.encoders import build_conv_encoder
 from keras_vae.models.encoders import build_mlp_encoder
+from keras_vae.models.iwae import IWAE
 from keras_vae.models.loading import load_vae
 from keras_vae.models.vae import VAE
 
@@ -18,6 +20,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "VAE",
+    "IWAE",
     "Autoencoder",
     "ConditionalVAE",
     "Sampling",
@@ -27,6 +30,7 @@ __all__ = [
     "build_mlp_encoder",
     "callbacks",
     "datasets",
+    "layers",
     "load_vae",
     "losses",
     "plots",

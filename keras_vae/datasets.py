@@ -4,9 +4,12 @@ import difflib
 import os
 import pathlib
 
-from keras_vae import checks
+import numpy as np
 
-# The datasets the command line offers; `load` takes any TFDS image dataset.
+from keras_vae import checks
+from keras_vae import data_checks
+
+# Examples that error messages name; `load` takes any TFDS image dataset.
 KNOWN_DATASETS = ("mnist", "fashion_mnist")
 
 # The `tf.image` function for each `(channels of the data, channels=)`.
@@ -15,6 +18,73 @@ _COLOR_MODES = {1: "grayscale", 3: "rgb"}
 
 # Examples per batch while a split is read into memory.
 _READ_BATCH_SIZE = 1024
+
+
+def binarize(x, seed=None):
+    """Draws one binary copy of images: pixel on with probability its value.
+
+    For a test set binarized once, as in the binarized-MNIST protocol of
+    Burda et al. (2016): the same `seed` gives the same draw, so everyone
+    who evaluates on it scores the same images. Training draws afresh with
+    `VAE(..., dynamic_binarization=True)` instead. Binary data comes out
+    unchanged.
+
+    Args:
+        x: array of intensities in `[0, 1]`, any shape, e.g. the float32
+            images `load` returns.
+        seed: optional integer seed of NumPy's default generator.
+
+    Returns:
+        Float32 NumPy array of zeros and ones with the shape of `x`.
+
+    Raises:
+        ValueError: `x` is empty, holds NaN or lies outside `[0, 1]`.
+
+    Example:
+
+    ```python
+    _, (x_test, _) = keras_vae.datasets.load("mnist")
+    x_test_binary = keras_vae.datasets.binarize(x_test, seed=0)
+    ```
+    """
+    x = np.asarray(x)
+    data_checks.check_batch(x, x.shape[1:], "bernoulli", name="x")
+    uniform = np.random.default_rng(seed).random(x.shape, dtype="float32")
+    return (uniform < x).astype("float32")
+
+
+def mean_logits(x, clip=1e-3):
+    """The logit of each pixel's mean over `x`: a decoder's starting bias.
+
+    Burda et al. (2016) start the output bias of the Bernoulli decoder at
+    the logit of the training set's mean pixel, so the untrained model
+    already predicts the average image. Pass the result as
+    `build_mlp_decoder(..., output_bias=...)`.
+
+    Args:
+        x: training images in `[0, 1]`, `(num_examples, *data_shape)`.
+        clip: the means are clipped to `[clip, 1 - clip]` first, so pixels
+            that are always off (MNIST's corners) get a finite logit.
+
+    Returns:
+        Float32 NumPy array of shape `data_shape`.
+
+    Example:
+
+    ```python
+    bias = keras_vae.datasets.mean_logits(x_train)
+    decoder = keras_vae.build_mlp_decoder((28, 28, 1), 50, output_bias=bias)
+    ```
+    """
+    x = np.asarray(x)
+    data_checks.check_batch(x, x.shape[1:], "bernoulli", name="x")
+    clip = checks.non_negative_float("clip", clip)
+    if not clip < 0.5:
+        raise ValueError(
+            f"Expected `clip` in [0, 0.5). Received: clip={clip}"
+        )
+    mean = np.clip(x.astype("float64").mean(axis=0), clip, 1.0 - clip)
+    return np.log(mean / (1.0 - mean)).astype("float32")
 
 
 def load(

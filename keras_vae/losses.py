@@ -11,8 +11,12 @@ from keras import ops
 LIKELIHOODS = ("bernoulli", "gaussian")
 
 
-def _sum_over_data_axes(values):
-    return ops.sum(ops.reshape(values, (ops.shape(values)[0], -1)), axis=-1)
+def _sum_over_data_axes(values, data_rank=None):
+    """Sums the last `data_rank` axes; `None` sums all but the first."""
+    shape = ops.shape(values)
+    if data_rank is None:
+        data_rank = len(shape) - 1
+    return ops.sum(ops.reshape(values, (*shape[:-data_rank], -1)), axis=-1)
 
 
 def kl_divergence_per_dimension(z_mean, z_log_var):
@@ -64,19 +68,24 @@ def kl_divergence(z_mean, z_log_var):
     return ops.sum(kl_divergence_per_dimension(z_mean, z_log_var), axis=-1)
 
 
-def bernoulli_negative_log_likelihood(x, logits):
+def bernoulli_negative_log_likelihood(x, logits, data_rank=None):
     """`-log p(x | logits)` of independent Bernoulli pixels.
 
-    Uses the numerically stable form of the cross-entropy from logits, so it
-    is also correct for `x` in `[0, 1]` (continuous Bernoulli-style targets
-    such as grey levels), as is usual for MNIST.
+    The cross-entropy from logits in its stable form
+    `softplus(logits) - x * logits`, which is also defined for `x` in
+    `[0, 1]` (grey levels used as targets, as is usual for MNIST).
 
     Args:
         x: float tensor of shape `(batch_size, ...)`, values in `[0, 1]`.
-        logits: float tensor of the same shape, the decoder's output.
+        logits: float tensor of the same shape, the decoder's output, or
+            of a shape `x` broadcasts to, such as `(num_samples, batch_size,
+            ...)` for several decodings of each example.
+        data_rank: how many trailing axes are data dimensions, summed over;
+            `None` (the default) sums every axis but the first.
 
     Returns:
-        Float32 tensor of shape `(batch_size,)`, summed over data dimensions.
+        Float32 tensor of the broadcast shape without the data axes:
+        `(batch_size,)` for one decoding per example.
 
     Example:
 
@@ -89,20 +98,24 @@ def bernoulli_negative_log_likelihood(x, logits):
     """
     x = ops.cast(x, "float32")
     logits = ops.cast(logits, "float32")
-    per_dim = ops.binary_crossentropy(x, logits, from_logits=True)
-    return _sum_over_data_axes(per_dim)
+    # softplus written out: XLA's own took 3x as long on CPU.
+    softplus = ops.relu(logits) + ops.log1p(ops.exp(-ops.abs(logits)))
+    return _sum_over_data_axes(softplus - x * logits, data_rank)
 
 
-def gaussian_negative_log_likelihood(x, mean, scale=1.0):
+def gaussian_negative_log_likelihood(x, mean, scale=1.0, data_rank=None):
     """`-log N(x; mean, scale**2 I)`, including the normalizing constant.
 
     Args:
         x: float tensor of shape `(batch_size, ...)`.
-        mean: float tensor of the same shape, the decoder's output.
+        mean: float tensor of the same shape, the decoder's output, or of a
+            shape `x` broadcasts to (see `bernoulli_negative_log_likelihood`).
         scale: positive float, the fixed standard deviation of every pixel.
+        data_rank: how many trailing axes are data dimensions, summed over;
+            `None` sums every axis but the first.
 
     Returns:
-        Float32 tensor of shape `(batch_size,)`, summed over data dimensions.
+        Float32 tensor of the broadcast shape without the data axes.
 
     Example:
 
@@ -119,10 +132,12 @@ def gaussian_negative_log_likelihood(x, mean, scale=1.0):
     per_dim = 0.5 * ops.square(standardized) + (
         math.log(scale) + 0.5 * math.log(2.0 * math.pi)
     )
-    return _sum_over_data_axes(per_dim)
+    return _sum_over_data_axes(per_dim, data_rank)
 
 
-def reconstruction_loss(likelihood, x, decoder_output, gaussian_scale=1.0):
+def reconstruction_loss(
+    likelihood, x, decoder_output, gaussian_scale=1.0, data_rank=None
+):
     """`-log p(x | z)` for the named likelihood.
 
     Args:
@@ -132,9 +147,12 @@ def reconstruction_loss(likelihood, x, decoder_output, gaussian_scale=1.0):
         decoder_output: float tensor of the same shape.
         gaussian_scale: the fixed standard deviation of the Gaussian
             likelihood; not used by the Bernoulli one.
+        data_rank: how many trailing axes are data dimensions; `None` sums
+            every axis but the first.
 
     Returns:
-        Float32 tensor of shape `(batch_size,)`.
+        Float32 tensor of shape `(batch_size,)`, or the broadcast shape
+        without the data axes.
 
     Example:
 
@@ -145,8 +163,10 @@ def reconstruction_loss(likelihood, x, decoder_output, gaussian_scale=1.0):
     ```
     """
     if likelihood == "bernoulli":
-        return bernoulli_negative_log_likelihood(x, decoder_output)
-    return gaussian_negative_log_likelihood(x, decoder_output, gaussian_scale)
+        return bernoulli_negative_log_likelihood(x, decoder_output, data_rank)
+    return gaussian_negative_log_likelihood(
+        x, decoder_output, gaussian_scale, data_rank
+    )
 
 
 def likelihood_mean(likelihood, decoder_output):

@@ -509,10 +509,13 @@ def save_all(
     of `x`), `samples.png`, `traversals.png` (of `x[0]`), `interpolation.png`
     (from `x[0]` to `x[1]`), `latent_scatter.png` (when `y` is given; the
     first 5000 examples), `latent_manifold.png` (when `latent_dim == 2`) and
-    `history.png` (when `history` is given).
+    `history.png` (when `history` is given). For a `ConditionalVAE`:
+    `reconstructions.png` (with the labels `y`), `class_samples.png` and
+    `history.png`.
 
     Args:
-        vae: a trained `keras_vae.VAE`.
+        vae: a trained `keras_vae.VAE`, `IWAE`, `Autoencoder` or
+            `ConditionalVAE`.
         x: at least two examples, shape `(num_examples, *data_shape)`.
         y: optional integer labels of `x`, shape `(num_examples,)`.
         history: optional `keras.callbacks.History` or its `.history` dict.
@@ -547,6 +550,23 @@ def save_all(
         plot(*args, path=path, **kwargs)
         paths.append(path)
 
+    if hasattr(vae, "num_classes"):
+        # A ConditionalVAE: its plots take the labels, its samples a class.
+        if y is None:
+            raise ValueError(
+                "A ConditionalVAE's plots need the labels: pass `y`."
+            )
+        write(
+            "reconstructions.png",
+            plot_reconstructions,
+            vae,
+            x[:12],
+            labels=np.asarray(y)[:12],
+        )
+        write("class_samples.png", plot_class_samples, vae, seed=seed)
+        if history is not None:
+            write("history.png", plot_history, history)
+        return paths
     write("reconstructions.png", plot_reconstructions, vae, x[:12])
     write("samples.png", plot_samples, vae, num_samples, seed=seed)
     write("traversals.png", plot_traversals, vae, x[0])

@@ -39,11 +39,18 @@ def exact_log_likelihood(vae, x):
     return logsumexp(log_p_x_given_z + log_prior, axis=1) + np.log(step)
 
 
-def test_5000_samples_are_within_a_tenth_of_a_nat_of_exact(small_vae):
+@pytest.mark.parametrize("batch_size", [None, 3])
+def test_5000_samples_are_within_a_tenth_of_a_nat_of_exact(
+    small_vae, batch_size
+):
+    # batch_size=3 draws in chunks of 2,730, 2,270 samples: their sums are
+    # combined with log-sum-exp.
     x = np.array(
         [[0, 0, 0, 0], [1, 1, 1, 1], [0, 1, 1, 1], [1, 0, 0, 1]], "float32"
     )
-    estimate = small_vae.log_likelihood(x, num_samples=5000, seed=0)
+    estimate = small_vae.log_likelihood(
+        x, num_samples=5000, batch_size=batch_size, seed=0
+    )
     np.testing.assert_allclose(
         estimate, exact_log_likelihood(small_vae, x), atol=0.1
     )
@@ -91,4 +98,29 @@ def test_one_sample_is_the_elbo_of_the_same_draw(small_vae):
     # The single-sample ELBO: -(reconstruction + log q(z|x) - log p(z)).
     np.testing.assert_allclose(
         estimate, -(reconstruction + log_q - log_prior), rtol=1e-5, atol=1e-4
+    )
+
+
+def test_an_uncompiled_model_evaluates(small_vae, tmp_path):
+    fresh = keras_vae.VAE.from_config(small_vae.get_config())
+    fresh.set_weights(small_vae.get_weights())
+    fresh.save(tmp_path / "uncompiled.keras")
+    loaded = keras.saving.load_model(tmp_path / "uncompiled.keras")
+    x = np.ones((8, 4), "float32")
+    assert np.isfinite(loaded.evaluate(x, verbose=0)[0])
+
+
+def test_a_dynamically_binarized_model_scores_a_binary_draw_of_grey_data(
+    small_vae,
+):
+    model = keras_vae.VAE.from_config(
+        {**small_vae.get_config(), "dynamic_binarization": True}
+    )
+    model.set_weights(small_vae.get_weights())
+    grey = np.full((6, 4), 0.5, "float32")
+    binary = keras_vae.datasets.binarize(grey, seed=5)
+    np.testing.assert_allclose(
+        model.log_likelihood(grey, num_samples=50, seed=5),
+        small_vae.log_likelihood(binary, num_samples=50, seed=5),
+        rtol=1e-5,
     )

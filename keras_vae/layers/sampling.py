@@ -3,9 +3,11 @@
 import keras
 from keras import ops
 
+from keras_vae.layers.seeded import SeededLayer
+
 
 @keras.saving.register_keras_serializable(package="keras_vae")
-class Sampling(keras.layers.Layer):
+class Sampling(SeededLayer):
     """Draws `z ~ N(z_mean, exp(z_log_var))` with the reparameterization trick.
 
     Returns `z_mean + exp(0.5 * z_log_var) * epsilon` with
@@ -35,12 +37,6 @@ class Sampling(keras.layers.Layer):
     ```
     """
 
-    def __init__(self, seed=None, **kwargs):
-        super().__init__(**kwargs)
-        self.seed = seed
-        self.seed_generator = keras.random.SeedGenerator(seed)
-        self.built = True
-
     def call(self, inputs):
         z_mean, z_log_var = inputs
         epsilon = keras.random.normal(
@@ -50,17 +46,3 @@ class Sampling(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape):
         return input_shape[0]
-
-    def save_own_variables(self, store):
-        # Keras does not save SeedGenerator states. Saving it makes a loaded
-        # model continue the noise sequence instead of replaying it from the
-        # start, so resumed training is the training that was interrupted.
-        store["seed_generator_state"] = ops.convert_to_numpy(
-            self.seed_generator.state.value
-        )
-
-    def load_own_variables(self, store):
-        self.seed_generator.state.assign(store["seed_generator_state"])
-
-    def get_config(self):
-        return {**super().get_config(), "seed": self.seed}

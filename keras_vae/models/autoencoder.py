@@ -33,6 +33,9 @@ class Autoencoder(BaseAutoencoder):
         likelihood: `"bernoulli"` (data in `[0, 1]`) or `"gaussian"`.
         gaussian_scale: positive float, the fixed standard deviation of the
             Gaussian likelihood. Not used by `"bernoulli"`.
+        dynamic_binarization: bool; `True` binarizes every batch afresh,
+            `x ~ Bernoulli(intensity)`, inside the step (see `VAE`).
+        seed: optional integer seed of those binary draws.
         **kwargs: base `keras.Model` keyword arguments, such as `name`.
 
     Example:
@@ -53,6 +56,8 @@ class Autoencoder(BaseAutoencoder):
         decoder,
         likelihood="bernoulli",
         gaussian_scale=1.0,
+        dynamic_binarization=False,
+        seed=None,
         **kwargs,
     ):
         if isinstance(encoder, keras.Model) and len(encoder.outputs or ()) == 2:
@@ -66,8 +71,11 @@ class Autoencoder(BaseAutoencoder):
             likelihood=likelihood,
             gaussian_scale=gaussian_scale,
             num_encoder_outputs=1,
+            dynamic_binarization=dynamic_binarization,
+            binarization_seed=seed,
             **kwargs,
         )
+        self.seed = seed
         self.build((None, *self.data_shape))
 
     def call(self, inputs, training=None):
@@ -145,3 +153,6 @@ class Autoencoder(BaseAutoencoder):
         ```
         """
         return self.encode(x, batch_size)
+
+    def get_config(self):
+        return {**super().get_config(), "seed": self.seed}

@@ -19,6 +19,7 @@ from keras import ops
 from keras_vae import checks
 from keras_vae import data_checks
 from keras_vae import losses
+from keras_vae.layers.binarization import DynamicBinarization
 from keras_vae.models import steps
 
 
@@ -123,6 +124,15 @@ class BaseAutoencoder(keras.Model):
         num_encoder_outputs: 2 for `[z_mean, z_log_var]`, 1 for a code.
         num_classes: `None`, or the number of classes of a one-hot label
             that both models take as a second input.
+        dynamic_binarization: bool. If `True` (Bernoulli likelihood only),
+            every batch that `fit()` and `evaluate()` pass to the model is
+            first drawn afresh as `Bernoulli(pixel intensity)` by a
+            `keras_vae.layers.DynamicBinarization` layer, in the compiled
+            step: the model is one of binary data, trained on a new binary
+            draw of each image every time it sees it (Burda et al., 2016).
+            Binary data passes unchanged, so evaluate on a test set
+            binarized once (`keras_vae.datasets.binarize`).
+        binarization_seed: optional integer seed of those draws.
         **kwargs: base `keras.Model` keyword arguments, such as `name`.
 
     Example:
@@ -144,6 +154,8 @@ class BaseAutoencoder(keras.Model):
         gaussian_scale=1.0,
         num_encoder_outputs=2,
         num_classes=None,
+        dynamic_binarization=False,
+        binarization_seed=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -165,6 +177,24 @@ class BaseAutoencoder(keras.Model):
         self.loss_trackers = [
             keras.metrics.Mean(name=name) for name in self.LOSS_TERMS
         ]
+        if not isinstance(dynamic_binarization, bool):
+            raise TypeError(
+                "Expected `dynamic_binarization` to be True or False. "
+                f"Received: dynamic_binarization={dynamic_binarization!r}"
+            )
+        if dynamic_binarization and likelihood != "bernoulli":
+            raise ValueError(
+                "`dynamic_binarization=True` draws binary data, which only "
+                "the Bernoulli likelihood models: expected "
+                "likelihood='bernoulli'. Received: "
+                f"likelihood={likelihood!r}"
+            )
+        self.dynamic_binarization = dynamic_binarization
+        self.binarization = (
+            DynamicBinarization(seed=binarization_seed, name="binarization")
+            if dynamic_binarization
+            else None
+        )
 
     def build(self, input_shape):
         # Subclasses call this at the end of `__init__`, once all their state
@@ -178,15 +208,20 @@ class BaseAutoencoder(keras.Model):
         # Listed here so that fit() and evaluate() reset them every epoch.
         return list(self.loss_trackers)
 
-    def reconstruction_loss(self, x, decoder_output):
+    def reconstruction_loss(self, x, decoder_output, data_rank=None):
         """`-log p(x | z)` per example, in nats, for this model's likelihood.
 
         Args:
             x: data batch of shape `(batch_size, *data_shape)`.
-            decoder_output: the decoder's output for that batch.
+            decoder_output: the decoder's output for that batch, or
+                `(num_samples, batch_size, *data_shape)` for several draws
+                of `z` per example (then pass `data_rank`).
+            data_rank: how many trailing axes are data dimensions; `None`
+                sums all axes but the first.
 
         Returns:
-            Float32 tensor of shape `(batch_size,)`.
+            Float32 tensor of shape `(batch_size,)`, or
+            `(num_samples, batch_size)`.
 
         Example:
 
@@ -195,7 +230,7 @@ class BaseAutoencoder(keras.Model):
         ```
         """
         return losses.reconstruction_loss(
-            self.likelihood, x, decoder_output, self.gaussian_scale
+            self.likelihood, x, decoder_output, self.gaussian_scale, data_rank
         )
 
     def unpack_x(self, data):
@@ -215,6 +250,26 @@ class BaseAutoencoder(keras.Model):
         """
         x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
         return x
+
+    def binarized(self, inputs):
+        """The batch as the model sees it: a fresh binary draw of each image
+        under `dynamic_binarization`, else `inputs` unchanged.
+
+        Args:
+            inputs: a batch as `unpack_x` returns it.
+
+        Returns:
+            The same structure, the images binarized.
+
+        Example:
+
+        ```python
+        x_binary = model.binarized(x_batch)
+        ```
+        """
+        if self.binarization is None:
+            return inputs
+        return self.binarization(inputs)
 
     def update_loss_trackers(self, terms, inputs):
         """Adds a batch's loss terms to the trackers, weighted by batch size.
@@ -256,6 +311,11 @@ class BaseAutoencoder(keras.Model):
 
     def evaluate(self, *args, **kwargs):
         args, kwargs = self._with_checked_data(super().evaluate, args, kwargs)
+        if not self.compiled:
+            # Evaluating needs no optimizer: a model loaded from a file
+            # saved uncompiled (such as those in saved_models/) evaluates
+            # as it is.
+            self.compile()
         return super().evaluate(*args, **kwargs)
 
     def check_data(self, x, name="x"):
@@ -459,6 +519,7 @@ class BaseAutoencoder(keras.Model):
             "decoder": keras.saving.serialize_keras_object(self.decoder),
             "likelihood": self.likelihood,
             "gaussian_scale": self.gaussian_scale,
+            "dynamic_binarization": self.dynamic_binarization,
         }
         return {**super().get_config(), **config}
 

@@ -5,6 +5,7 @@ import numpy as np
 from keras import ops
 
 from keras_vae import data_checks
+from keras_vae import importance_sampling
 from keras_vae.models.vae import VAE
 
 
@@ -90,6 +91,25 @@ class ConditionalVAE(VAE):
         if len(y.shape) == 1:
             y = ops.one_hot(ops.cast(y, "int32"), self.num_classes)
         return x, ops.cast(y, "float32")
+
+    def binarized(self, inputs):
+        """As `VAE.binarized`, for `inputs = (x, one_hot_labels)`: the
+        images are binarized, the labels pass unchanged.
+
+        Args:
+            inputs: `(x, one_hot_labels)`, as `unpack_x` returns them.
+
+        Returns:
+            `(x_binarized, one_hot_labels)`.
+
+        Example:
+
+        ```python
+        x_binary, one_hot = cvae.binarized(cvae.unpack_x((x, y)))
+        ```
+        """
+        x, one_hot_labels = inputs
+        return super().binarized(x), one_hot_labels
 
     def _decoder_inputs(self, z, inputs):
         return [z, inputs[1]]
@@ -247,7 +267,13 @@ class ConditionalVAE(VAE):
         return self.decode(z, labels, batch_size)
 
     def log_likelihood(
-        self, x, labels, num_samples=5000, batch_size=100, seed=None
+        self,
+        x,
+        labels,
+        num_samples=5000,
+        batch_size=None,
+        seed=None,
+        verbose="auto",
     ):
         """Importance-weighted estimate of `log p(x | y)`, per example.
 
@@ -258,8 +284,10 @@ class ConditionalVAE(VAE):
             x: data of shape `(num_examples, *data_shape)`.
             labels: the examples' labels (see `one_hot`).
             num_samples: positive integer `k`, draws per example.
-            batch_size: how many examples to process at once.
+            batch_size: examples per compiled step; `None` picks enough for
+                about 8,192 decoded rows a step.
             seed: optional integer; the same seed gives the same estimate.
+            verbose: `"auto"`, 0, 1 or 2, as in `predict()`.
 
         Returns:
             Float32 NumPy array of shape `(num_examples,)`, in nats.
@@ -270,6 +298,8 @@ class ConditionalVAE(VAE):
         nll = -cvae.log_likelihood(x_test[:100], y_test[:100]).mean()
         ```
         """
-        x = ops.convert_to_numpy(self.check_data(x)).astype("float32")
-        condition = self.one_hot(labels, len(x))
-        return self._log_likelihood(x, condition, num_samples, batch_size, seed)
+        x = self._likelihood_data(self.check_data(x), seed)
+        condition = ops.convert_to_numpy(self.one_hot(labels, len(x)))
+        return importance_sampling.log_likelihood(
+            self, [x, condition], num_samples, batch_size, seed, verbose
+        )

@@ -7,6 +7,7 @@ Bernoulli likelihood and the mean for the Gaussian one.
 import math
 
 import keras
+import numpy as np
 from keras import layers
 
 from keras_vae import checks
@@ -30,6 +31,7 @@ def build_mlp_decoder(
     activation="relu",
     name="mlp_decoder",
     num_classes=None,
+    output_bias=None,
 ):
     """Builds a fully connected decoder `z -> parameters of p(x | z)`.
 
@@ -48,6 +50,12 @@ def build_mlp_decoder(
         num_classes: optional positive integer: the model then takes a
             second input, a one-hot label `(batch_size, num_classes)`,
             concatenated to `z` (for `ConditionalVAE`).
+        output_bias: optional starting value of the output layer's bias: a
+            float, or an array of shape `output_shape`, such as
+            `keras_vae.datasets.mean_logits(x_train)` (Burda et al., 2016:
+            the untrained Bernoulli decoder then predicts the mean image).
+            `None` starts it at zero. It is a starting weight, saved with
+            the weights, not part of the config.
 
     Returns:
         A built functional `keras.Model` mapping `(batch_size, latent_dim)`
@@ -66,9 +74,28 @@ def build_mlp_decoder(
     inputs, features = _inputs(latent_dim, num_classes)
     for units in reversed(hidden_units):
         features = layers.Dense(units, activation=activation)(features)
-    features = layers.Dense(math.prod(output_shape))(features)
+    output_layer = layers.Dense(math.prod(output_shape))
+    features = output_layer(features)
     outputs = layers.Reshape(output_shape, name="decoder_output")(features)
+    if output_bias is not None:
+        output_layer.bias.assign(
+            _output_bias_values(output_bias, output_shape)
+        )
     return keras.Model(inputs if num_classes else inputs[0], outputs, name=name)
+
+
+def _output_bias_values(output_bias, output_shape):
+    """`output_bias`, a float or an array of `output_shape`, flattened."""
+    values = np.asarray(output_bias, dtype="float32")
+    if values.shape not in ((), tuple(output_shape)) or not np.all(
+        np.isfinite(values)
+    ):
+        raise ValueError(
+            "Expected `output_bias` to be a finite float or an array of "
+            f"finite values of the data's shape {tuple(output_shape)}. "
+            f"Received: an array of shape {values.shape}"
+        )
+    return np.broadcast_to(values, output_shape).reshape(-1)
 
 
 def build_conv_decoder(

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 import keras_vae
+from tests.helpers import synthetic_digits
 from tests.helpers import to_numpy
 
 BUILDERS = {
@@ -107,3 +108,25 @@ def test_conv_vae_on_color_images_trains_and_round_trips(shape, tmp_path):
     decoded = to_numpy(vae.decode(z))
     assert decoded.shape == (2, *shape)
     np.testing.assert_array_equal(to_numpy(loaded.decode(z)), decoded)
+
+
+@pytest.mark.parametrize("output_bias", [1.5, "mean_logits"])
+def test_mlp_decoder_output_bias_is_the_untrained_output_at_z_0(output_bias):
+    x = synthetic_digits(32, seed=0)[0] * 0.8 + 0.1
+    if output_bias == "mean_logits":
+        output_bias = keras_vae.datasets.mean_logits(x)
+    decoder = keras_vae.build_mlp_decoder(
+        (28, 28, 1), 3, (8,), output_bias=output_bias
+    )
+    # At z = 0 the hidden layer is 0 (zero biases): the output is the bias.
+    np.testing.assert_allclose(
+        to_numpy(decoder(np.zeros((2, 3), "float32"))),
+        np.broadcast_to(output_bias, (2, 28, 28, 1)),
+        rtol=1e-6,
+    )
+
+
+@pytest.mark.parametrize("output_bias", [np.zeros((28, 28)), np.nan, [1, 2]])
+def test_mlp_decoder_refuses_a_bias_of_another_shape(output_bias):
+    with pytest.raises(ValueError, match="output_bias"):
+        keras_vae.build_mlp_decoder((28, 28, 1), 3, output_bias=output_bias)

@@ -122,3 +122,10 @@ def test_variants_saved_under_backend_load_here(saved_under, saved_models):
         expected["autoencoder_reconstructed"],
         atol=1e-5,
     )
+    iwae = keras.saving.load_model(directory / "iwae.keras", safe_mode=True)
+    assert type(iwae) is keras_vae.IWAE
+    assert iwae.num_samples == 3 and iwae.dynamic_binarization
+    np.testing.assert_allclose(
+        iwae.encode(expected["x"])[0], expected["iwae_z_mean"], atol=1e-5
+    )
+    assert np.isfinite(iwae.evaluate(expected["x"], verbose=0)[0])

@@ -3,7 +3,8 @@
 Usage: python write_saved_model.py OUTPUT_DIR
 
 Writes OUTPUT_DIR/vae.keras, OUTPUT_DIR/cvae.keras (a ConditionalVAE),
-OUTPUT_DIR/autoencoder.keras and OUTPUT_DIR/expected.npz (the inputs and the
+OUTPUT_DIR/autoencoder.keras, OUTPUT_DIR/iwae.keras (dynamically binarized)
+and OUTPUT_DIR/expected.npz (the inputs and the
 outputs a loader must reproduce).
 """
 
@@ -19,6 +20,7 @@ from tests.helpers import synthetic_digits  # noqa: E402
 from tests.helpers import tiny_vae  # noqa: E402
 from tests.models.autoencoder_test import tiny_autoencoder  # noqa: E402
 from tests.models.conditional_vae_test import tiny_cvae  # noqa: E402
+from tests.models.iwae_test import tiny_iwae  # noqa: E402
 
 
 def main(output_dir):
@@ -40,6 +42,9 @@ def main(output_dir):
     autoencoder = tiny_autoencoder(seed=1)
     autoencoder.fit(x, epochs=1, batch_size=64, verbose=0)
     autoencoder.save(output_dir / "autoencoder.keras")
+    iwae = tiny_iwae(num_samples=3, seed=1, dynamic_binarization=True)
+    iwae.fit(x, epochs=1, batch_size=64, verbose=0)
+    iwae.save(output_dir / "iwae.keras")
     z = np.random.default_rng(0).normal(size=(5, 2)).astype("float32")
     z_mean, z_log_var = vae.encode(x[:8])
     np.savez(
@@ -52,6 +57,7 @@ def main(output_dir):
         y=y[:8],
         cvae_reconstructed=cvae.reconstruct(x[:8], y[:8]),
         autoencoder_reconstructed=autoencoder.reconstruct(x[:8]),
+        iwae_z_mean=iwae.encode(x[:8])[0],
     )
 
 

@@ -1,0 +1,343 @@
+"""Test NLL on dynamically binarized MNIST, on the protocol of Burda et al.
+
+Usage:
+
+    KERAS_BACKEND=jax python benchmarks/likelihood.py [--rows vae,iwae5] \
+        [--epochs 1000] [--batch-size 100] [--kl-warmup-fraction 0.1] \
+        [--eval-iw-samples 5000] [--test-seed 0] [--second-test-seed 1] \
+        [--evaluate-only] [--data-dir DIR]
+
+Each row trains one model on the backend of `KERAS_BACKEND` and evaluates
+it on all 10,000 test images:
+
+- training data: the first 59,000 MNIST training images, binarized afresh
+  every time they are used (`dynamic_binarization=True`); the last 1,000
+  are the validation set, binarized once with `--validation-seed`;
+- model: one stochastic layer, 784-200-200-50 tanh MLP encoder and decoder,
+  Bernoulli decoder whose output bias starts at the logit of the training
+  images' mean pixel (`keras_vae.datasets.mean_logits`), as in Burda et
+  al. (2016);
+- objective: the ELBO (`keras_vae.VAE`) or the k-sample bound
+  (`keras_vae.IWAE(num_samples=k)`), with KL warm-up (beta from 0 to 1 over
+  the first `--kl-warmup-fraction` of the epochs), Adam (epsilon 1e-4) whose
+  learning rate decays exponentially from `--learning-rate` to
+  `--final-learning-rate` over the run;
+- model selection: the epoch with the best validation loss once beta is 1,
+  never the test set;
+- test set: the 10,000 test images binarized once with `--test-seed`
+  (`keras_vae.datasets.binarize`); test NLL = -mean `log_likelihood` with
+  `--eval-iw-samples` samples, test -ELBO beside it; the first row is also
+  scored on a second draw of the test set (`--second-test-seed`).
+
+Work files (backups, logs, the best checkpoint) go to `--work-dir`: kill
+the command and run it again, and each row resumes after its last finished
+epoch (`keras.callbacks.BackupAndRestore`). The selected model is saved
+without optimizer state to `saved_models/binarized_mnist/NAME.keras`, and
+each row to `benchmarks/likelihood.json` (rows of other names are kept).
+`--evaluate-only` scores the saved models again, e.g. on another backend.
+It measures; it asserts nothing.
+"""
+
+import argparse
+import csv
+import datetime
+import importlib.metadata
+import json
+import math
+import pathlib
+import platform
+import sys
+import time
+
+import keras
+
+import keras_vae
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+ROWS = {
+    "vae": ("elbo", 1),
+    "iwae5": ("iwae", 5),
+    "iwae50": ("iwae", 50),
+}
+HIDDEN_UNITS = (200, 200)
+LATENT_DIM = 50
+VALIDATION_IMAGES = 1000
+ADAM_EPSILON = 1e-4
+
+
+class EpochSeconds(keras.callbacks.Callback):
+    """Adds each epoch's wall-clock seconds to the logs, as `epoch_seconds`,
+    so that the CSV log sums to the training time across resumed runs."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs["epoch_seconds"] = time.perf_counter() - self._start
+
+
+class SaveBestAfterWarmup(keras.callbacks.Callback):
+    """Saves the model at its best `val_loss` among the epochs with beta at
+    its target: during warm-up the loss is not the bound being reported.
+    The best value so far is read back from the training log on resume."""
+
+    def __init__(self, path, first_epoch, best):
+        super().__init__()
+        self.path = path
+        self.first_epoch = first_epoch
+        self.best = best
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch >= self.first_epoch and logs["val_loss"] < self.best:
+            self.best = logs["val_loss"]
+            self.model.save(self.path)
+
+
+def mnist(data_dir):
+    (x_train, _), (x_test, _) = keras_vae.datasets.load(
+        "mnist", data_dir=data_dir
+    )
+    return x_train, x_test
+
+
+def build_model(objective, train_iw_samples, x_train, seed):
+    encoder = keras_vae.build_mlp_encoder(
+        x_train.shape[1:], LATENT_DIM, HIDDEN_UNITS, activation="tanh"
+    )
+    decoder = keras_vae.build_mlp_decoder(
+        x_train.shape[1:],
+        LATENT_DIM,
+        HIDDEN_UNITS,
+        activation="tanh",
+        output_bias=keras_vae.datasets.mean_logits(x_train),
+    )
+    if objective == "elbo":
+        return keras_vae.VAE(
+            encoder, decoder, seed=seed, dynamic_binarization=True
+        )
+    return keras_vae.IWAE(
+        encoder,
+        decoder,
+        num_samples=train_iw_samples,
+        seed=seed,
+        dynamic_binarization=True,
+    )
+
+
+def read_log(path):
+    if not path.exists():
+        return []
+    with open(path, newline="") as file:
+        return list(csv.DictReader(file))
+
+
+def train(name, args, x_train, x_validation):
+    objective, train_iw_samples = ROWS[name]
+    work_dir = pathlib.Path(args.work_dir) / name
+    work_dir.mkdir(parents=True, exist_ok=True)
+    log_path = work_dir / "training_log.csv"
+    best_path = work_dir / "best.keras"
+    warmup_epochs = max(1, round(args.kl_warmup_fraction * args.epochs))
+    keras.utils.set_random_seed(args.seed)
+    model = build_model(objective, train_iw_samples, x_train, args.seed)
+    steps_per_epoch = math.ceil(len(x_train) / args.batch_size)
+    learning_rate = keras.optimizers.schedules.ExponentialDecay(
+        args.learning_rate,
+        decay_steps=args.epochs * steps_per_epoch,
+        decay_rate=args.final_learning_rate / args.learning_rate,
+    )
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate, epsilon=ADAM_EPSILON),
+        steps_per_execution="auto",
+    )
+    logged = read_log(log_path)
+    best = min(
+        (
+            float(row["val_loss"])
+            for row in logged
+            if int(row["epoch"]) >= warmup_epochs
+        ),
+        default=math.inf,
+    )
+    if len(logged) >= args.epochs:
+        print(f"{name}: trained already ({len(logged)} epochs in {log_path})")
+    else:
+        if logged:
+            print(f"{name}: resuming after epoch {len(logged)}")
+        model.fit(
+            x_train,
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            validation_data=(x_validation,),
+            callbacks=[
+                keras.callbacks.TerminateOnNaN(),
+                keras.callbacks.BackupAndRestore(
+                    work_dir / "backup", double_checkpoint=True
+                ),
+                keras_vae.callbacks.KLWarmup(epochs=warmup_epochs),
+                EpochSeconds(),
+                SaveBestAfterWarmup(best_path, warmup_epochs, best),
+                keras.callbacks.CSVLogger(log_path, append=True),
+            ],
+            verbose=args.verbose,
+        )
+    logged = read_log(log_path)
+    best_epoch = min(
+        (row for row in logged if int(row["epoch"]) >= warmup_epochs),
+        key=lambda row: float(row["val_loss"]),
+    )
+    shipped = keras_vae.load_vae(best_path)
+    model_path = ROOT / args.models_dir / f"{name}.keras"
+    model_path.parent.mkdir(parents=True, exist_ok=True)
+    # The weights alone (about 1.7 MB), without the optimizer's state.
+    uncompiled = shipped.__class__.from_config(shipped.get_config())
+    uncompiled.set_weights(shipped.get_weights())
+    uncompiled.save(model_path)
+    return {
+        "epochs": len(logged),
+        "selected_epoch": int(best_epoch["epoch"]) + 1,
+        "validation_loss": float(best_epoch["val_loss"]),
+        "kl_warmup_epochs": warmup_epochs,
+        "train_seconds": round(
+            sum(float(row["epoch_seconds"]) for row in logged), 1
+        ),
+    }
+
+
+def evaluate(name, args, x_test, test_seed):
+    model_path = ROOT / args.models_dir / f"{name}.keras"
+    model = keras.saving.load_model(model_path, safe_mode=True)
+    x = keras_vae.datasets.binarize(x_test, seed=test_seed)
+    start = time.perf_counter()
+    log_likelihood = model.log_likelihood(
+        x, num_samples=args.eval_iw_samples, seed=test_seed, verbose=2
+    )
+    seconds = time.perf_counter() - start
+    # -ELBO with the closed-form KL: one draw of z per image for the VAE,
+    # the mean over the k draws for the IWAE.
+    terms = model.evaluate(x, batch_size=500, verbose=0, return_dict=True)
+    return {
+        "test_nll": round(float(-log_likelihood.mean()), 3),
+        "test_nll_stderr": round(
+            float(log_likelihood.std() / math.sqrt(len(x))), 3
+        ),
+        "test_elbo": round(
+            terms["reconstruction_loss"] + terms["kl_loss"], 3
+        ),
+        "eval_seconds": round(seconds, 1),
+    }
+
+
+def versions():
+    names = ("keras", "jax", "tensorflow-cpu", "torch", "numpy")
+    found = {}
+    for package in names:
+        try:
+            found[package] = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    return found
+
+
+def write_rows(path, rows):
+    previous = json.loads(path.read_text()) if path.exists() else {}
+    by_name = {row["name"]: row for row in previous.get("rows", [])}
+    by_name.update({row["name"]: row for row in rows})
+    result = {
+        "protocol": __doc__.split("\n\n", 2)[2].split("\n\nWork files")[0],
+        "command": " ".join(sys.argv),
+        "machine": f"{platform.processor() or platform.machine()}, "
+        f"{__import__('os').cpu_count()} CPUs",
+        "versions": versions(),
+        "rows": [by_name[name] for name in ROWS if name in by_name],
+    }
+    path.write_text(json.dumps(result, indent=2) + "\n")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", default="vae,iwae5")
+    parser.add_argument("--epochs", type=int, default=1000)
+    parser.add_argument("--batch-size", type=int, default=100)
+    parser.add_argument("--learning-rate", type=float, default=1e-3)
+    parser.add_argument("--final-learning-rate", type=float, default=1e-4)
+    parser.add_argument("--kl-warmup-fraction", type=float, default=0.1)
+    parser.add_argument("--eval-iw-samples", type=int, default=5000)
+    parser.add_argument("--test-seed", type=int, default=0)
+    parser.add_argument(
+        "--second-test-seed",
+        type=lambda text: None if text == "none" else int(text),
+        default=1,
+        help="seed of a second test draw for the first row ('none': skip)",
+    )
+    parser.add_argument("--validation-seed", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--evaluate-only", action="store_true")
+    parser.add_argument("--data-dir")
+    parser.add_argument(
+        "--work-dir", default=str(ROOT / "benchmarks" / "likelihood_runs")
+    )
+    parser.add_argument(
+        "--models-dir", default="saved_models/binarized_mnist"
+    )
+    parser.add_argument(
+        "--json", default=str(ROOT / "benchmarks" / "likelihood.json")
+    )
+    parser.add_argument("--verbose", type=int, default=2)
+    args = parser.parse_args()
+    names = args.rows.split(",")
+    unknown = sorted(set(names) - set(ROWS))
+    if unknown:
+        parser.error(f"unknown rows {unknown}; expected some of {list(ROWS)}")
+    x_train, x_test = mnist(args.data_dir)
+    x_validation = keras_vae.datasets.binarize(
+        x_train[-VALIDATION_IMAGES:], seed=args.validation_seed
+    )
+    x_train = x_train[:-VALIDATION_IMAGES]
+    previous = {}
+    json_path = pathlib.Path(args.json)
+    if json_path.exists():
+        previous = {
+            row["name"]: row for row in json.loads(json_path.read_text())["rows"]
+        }
+    rows = []
+    for index, name in enumerate(names):
+        if args.evaluate_only:
+            # Scores of the saved model on this backend, beside the row.
+            row = previous[name]
+            row.setdefault("evaluations", {})[keras.backend.backend()] = (
+                evaluate(name, args, x_test, row["test_binarization_seed"])
+            )
+            print(json.dumps(row))
+            rows.append(row)
+            write_rows(json_path, rows)
+            continue
+        objective, train_iw_samples = ROWS[name]
+        row = {
+            "name": name,
+            "objective": objective,
+            "train_iw_samples": train_iw_samples,
+            "model": f"{args.models_dir}/{name}.keras",
+            **train(name, args, x_train, x_validation),
+            "batch_size": args.batch_size,
+            **evaluate(name, args, x_test, args.test_seed),
+            "test_images": len(x_test),
+            "eval_iw_samples": args.eval_iw_samples,
+            "test_binarization_seed": args.test_seed,
+            "backend": keras.backend.backend(),
+            "date": datetime.date.today().isoformat(),
+        }
+        if index == 0 and args.second_test_seed is not None:
+            other = evaluate(name, args, x_test, args.second_test_seed)
+            row["second_test_draw"] = {
+                "test_binarization_seed": args.second_test_seed,
+                "test_nll": other["test_nll"],
+                "test_elbo": other["test_elbo"],
+            }
+        print(json.dumps(row))
+        rows.append(row)
+        write_rows(json_path, rows)
+
+
+if __name__ == "__main__":
+    main()
