@@ -87,7 +87,9 @@ def test_train_evaluate_plot_sample_round_trip(tmp_path, capsys):
             *data_args,
         )
         assert status == 0
-        elbo_line, nll_line = out.strip().splitlines()
+        # Between the two: the progress bar of the importance sampling.
+        lines = out.strip().splitlines()
+        elbo_line, nll_line = lines[0], lines[-1]
         assert elbo_line.startswith("test -ELBO ") and "KL" in elbo_line
         assert nll_line.startswith("test NLL ") and "10 samples" in nll_line
         # The 10-sample bound is tighter than the ELBO, on average.
@@ -153,8 +155,16 @@ def test_train_evaluate_plot_sample_round_trip(tmp_path, capsys):
             "finite number >= 0",
         ),
         (
-            ["train", "--output-dir", "x", "--dataset", "cifar10"],
+            ["train", "--output-dir", "x", "--model", "gan"],
             "invalid choice",
+        ),
+        (
+            ["train", "--output-dir", "x", "--hidden-units", "200,0"],
+            "positive integers",
+        ),
+        (
+            ["train", "--output-dir", "x", "--iw-samples", "0"],
+            "positive integer",
         ),
         (
             ["train", "--output-dir", "x", "--architecture", "rnn"],

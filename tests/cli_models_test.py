@@ -1,0 +1,121 @@
+"""`keras-vae train --model iwae|cvae|autoencoder` and the binarized protocol."""
+
+import json
+
+import keras
+import pytest
+
+import keras_vae
+from keras_vae import cli
+from tests.helpers import offline_tfds
+
+
+def run(capsys, *argv):
+    status = cli.main([str(arg) for arg in argv])
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def quick_train(capsys, run_dir, *argv):
+    with offline_tfds() as data_dir:
+        data_args = ["--data-dir", data_dir] if data_dir else []
+        return run(
+            capsys,
+            "train",
+            "--hidden-units",
+            "32,16",
+            "--epochs",
+            1,
+            "--limit",
+            128,
+            "--verbose",
+            0,
+            "--output-dir",
+            run_dir,
+            *data_args,
+            *argv,
+        )
+
+
+def test_iwae_on_the_binarized_protocol_trains_and_evaluates(
+    tmp_path, capsys
+):
+    run_dir = tmp_path / "iwae"
+    status, out, err = quick_train(
+        capsys,
+        run_dir,
+        "--model",
+        "iwae",
+        "--iw-samples",
+        3,
+        "--dynamic-binarization",
+        "--mean-output-bias",
+        "--activation",
+        "tanh",
+    )
+    assert status == 0, err
+    assert "binarized once with seed 0" in out
+    assert "test -IWAE bound" in out and "(3 samples)" in out
+    model = keras_vae.load_vae(run_dir / "model.keras")
+    assert type(model) is keras_vae.IWAE
+    assert model.num_samples == 3 and model.dynamic_binarization
+    activations = {
+        layer.get_config().get("activation")
+        for layer in model.decoder.layers
+        if isinstance(layer, keras.layers.Dense)
+    }
+    assert activations == {"tanh", "linear"}
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    # The k-sample bound is tighter than the -ELBO beside it.
+    assert metrics["loss"] < metrics["reconstruction_loss"] + metrics[
+        "kl_loss"
+    ] + 1.0
+    with offline_tfds() as data_dir:
+        data_args = ["--data-dir", data_dir] if data_dir else []
+        status, out, _ = run(
+            capsys,
+            "evaluate",
+            run_dir / "model.keras",
+            "--limit",
+            128,
+            "--iw-samples",
+            20,
+            "--test-binarization-seed",
+            3,
+            *data_args,
+        )
+    assert status == 0
+    assert "binarized once with seed 3" in out
+    assert out.strip().splitlines()[-1].startswith("test NLL ")
+
+
+@pytest.mark.parametrize(
+    "model, model_class, plot",
+    [
+        ("cvae", keras_vae.ConditionalVAE, "class_samples.png"),
+        ("autoencoder", keras_vae.Autoencoder, "samples.png"),
+    ],
+)
+def test_the_other_models_train(tmp_path, capsys, model, model_class, plot):
+    status, out, err = quick_train(capsys, tmp_path, "--model", model)
+    assert status == 0, err
+    assert type(keras_vae.load_vae(tmp_path / "model.keras")) is model_class
+    assert (tmp_path / plot).stat().st_size > 0
+    assert "test " in out
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--model", "vae", "--iw-samples", "5"], "--model iwae"),
+        (["--architecture", "conv", "--mean-output-bias"], "--architecture mlp"),
+        (
+            ["--likelihood", "gaussian", "--dynamic-binarization"],
+            "--likelihood bernoulli",
+        ),
+    ],
+)
+def test_conflicting_options_fail_with_one_line(tmp_path, capsys, argv, message):
+    status, _, err = quick_train(capsys, tmp_path, *argv)
+    assert status == 1
+    assert err.count("\n") == 1 and message in err
