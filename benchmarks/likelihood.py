@@ -63,6 +63,9 @@ HIDDEN_UNITS = (200, 200)
 LATENT_DIM = 50
 VALIDATION_IMAGES = 1000
 ADAM_EPSILON = 1e-4
+# The first test images and the samples of the spot check.
+SPOT_CHECK_IMAGES = 100
+SPOT_CHECK_SAMPLES = 500
 
 
 class EpochSeconds(keras.callbacks.Callback):
@@ -216,7 +219,19 @@ def evaluate(name, args, x_test, test_seed):
     # -ELBO with the closed-form KL: one draw of z per image for the VAE,
     # the mean over the k draws for the IWAE.
     terms = model.evaluate(x, batch_size=500, verbose=0, return_dict=True)
+    # A figure the tests recompute on every backend in a second.
+    spot_check = model.log_likelihood(
+        x[:SPOT_CHECK_IMAGES],
+        num_samples=SPOT_CHECK_SAMPLES,
+        seed=test_seed,
+        verbose=0,
+    )
     return {
+        "spot_check": {
+            "test_images": SPOT_CHECK_IMAGES,
+            "eval_iw_samples": SPOT_CHECK_SAMPLES,
+            "test_nll": round(float(-spot_check.mean()), 3),
+        },
         "test_nll": round(float(-log_likelihood.mean()), 3),
         "test_nll_stderr": round(
             float(log_likelihood.std() / math.sqrt(len(x))), 3

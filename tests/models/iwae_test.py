@@ -145,3 +145,20 @@ def test_round_trips_through_a_keras_file_in_safe_mode(digits, tmp_path):
 def test_rejects_bad_sample_counts(num_samples):
     with pytest.raises(ValueError, match="num_samples"):
         tiny_iwae(num_samples=num_samples)
+
+
+def test_data_checks_and_plots_serve_it_too(digits, tmp_path):
+    iwae = tiny_iwae(num_samples=2)
+    weights = [w.copy() for w in iwae.get_weights()]
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        iwae.fit(digits * 255, epochs=1, verbose=0)
+    for before, after in zip(weights, iwae.get_weights()):
+        np.testing.assert_array_equal(before, after)
+    paths = keras_vae.plots.save_all(
+        iwae, digits, np.arange(len(digits)) % 10, output_dir=tmp_path
+    )
+    assert {path.name for path in paths} >= {
+        "reconstructions.png",
+        "samples.png",
+        "latent_manifold.png",
+    }
