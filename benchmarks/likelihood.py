@@ -61,6 +61,7 @@ ROWS = {
 }
 HIDDEN_UNITS = (200, 200)
 LATENT_DIM = 50
+# The last 1,000 training images, binarized once, select the epoch.
 VALIDATION_IMAGES = 1000
 ADAM_EPSILON = 1e-4
 # The first test images and the samples of the spot check.
@@ -96,9 +97,9 @@ class SaveBestAfterWarmup(keras.callbacks.Callback):
             self.model.save(self.path)
 
 
-def mnist(data_dir):
+def mnist(data_dir, limit):
     (x_train, _), (x_test, _) = keras_vae.datasets.load(
-        "mnist", data_dir=data_dir
+        "mnist", data_dir=data_dir, limit=limit
     )
     return x_train, x_test
 
@@ -287,6 +288,15 @@ def main():
     )
     parser.add_argument("--validation-seed", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--validation-images", type=int, default=VALIDATION_IMAGES
+    )
+    parser.add_argument(
+        "--limit",
+        type=int,
+        help="train on the first N images and test on the first N (smoke "
+        "tests; not the protocol)",
+    )
     parser.add_argument("--evaluate-only", action="store_true")
     parser.add_argument("--data-dir")
     parser.add_argument(
@@ -304,11 +314,15 @@ def main():
     unknown = sorted(set(names) - set(ROWS))
     if unknown:
         parser.error(f"unknown rows {unknown}; expected some of {list(ROWS)}")
-    x_train, x_test = mnist(args.data_dir)
-    x_validation = keras_vae.datasets.binarize(
-        x_train[-VALIDATION_IMAGES:], seed=args.validation_seed
+    x_train, x_test = mnist(
+        args.data_dir, args.limit and args.limit + args.validation_images
     )
-    x_train = x_train[:-VALIDATION_IMAGES]
+    if args.limit:
+        x_test = x_test[: args.limit]
+    x_validation = keras_vae.datasets.binarize(
+        x_train[-args.validation_images :], seed=args.validation_seed
+    )
+    x_train = x_train[: -args.validation_images]
     previous = {}
     json_path = pathlib.Path(args.json)
     if json_path.exists():

@@ -7,7 +7,9 @@ import sys
 import keras
 import numpy as np
 
+import keras_vae
 from tests.helpers import REPO_ROOT
+from tests.helpers import offline_tfds
 
 sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
 
@@ -119,3 +121,42 @@ def test_scaling_axes_set_the_flags_and_environment_of_each_point():
         32,
         64,
     ]
+
+
+def test_likelihood_trains_scores_and_ships_each_row_then_resumes(
+    tmp_path, monkeypatch, capsys
+):
+    import likelihood
+
+    argv = [
+        "likelihood.py",
+        "--rows", "iwae5",
+        "--epochs", "2",
+        "--limit", "128",
+        "--validation-images", "32",
+        "--eval-iw-samples", "20",
+        "--work-dir", str(tmp_path / "work"),
+        "--models-dir", str(tmp_path / "models"),
+        "--json", str(tmp_path / "likelihood.json"),
+        "--verbose", "0",
+    ]  # fmt: skip
+    monkeypatch.setattr(sys, "argv", argv)
+    with offline_tfds():
+        likelihood.main()
+        rows = json.loads((tmp_path / "likelihood.json").read_text())["rows"]
+        (row,) = rows
+        assert row["name"] == "iwae5" and row["objective"] == "iwae"
+        assert row["epochs"] == 2 and row["test_images"] == 128
+        assert row["backend"] == keras.backend.backend()
+        # The 20-sample bound is tighter than the -ELBO, on average.
+        assert row["test_nll"] < row["test_elbo"] + 1.0
+        assert 0 < row["spot_check"]["test_nll"] < 800
+        assert "second_test_draw" in row
+        model = keras.saving.load_model(row["model"], safe_mode=True)
+        assert type(model) is keras_vae.IWAE and model.num_samples == 5
+        assert model.dynamic_binarization and not model.compiled
+        # Run again: the row is trained already, and is scored again.
+        capsys.readouterr()
+        monkeypatch.setattr(sys, "argv", [*argv, "--second-test-seed", "none"])
+        likelihood.main()
+    assert "iwae5: trained already (2 epochs" in capsys.readouterr().out
