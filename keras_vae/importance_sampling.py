@@ -136,11 +136,11 @@ class _LogSumWeights(keras.Model):
     what `log_likelihood` runs through `predict()`, compiled by each
     backend as its predict function."""
 
-    def __init__(self, model, num_samples, seed_generator):
+    def __init__(self, model, num_samples):
         super().__init__(name="log_sum_weights")
         self.vae = model
         self.num_samples = num_samples
-        self.seed_generator = seed_generator
+        self.seed_generator = keras.random.SeedGenerator()
 
     def call(self, inputs):
         x = inputs[0] if isinstance(inputs, (list, tuple)) else inputs
@@ -151,6 +151,21 @@ class _LogSumWeights(keras.Model):
             self.vae, x, *outputs
         )
         return ops.logsumexp(log_p_x_given_z + log_prior_ratio, axis=0)
+
+
+def _estimator(model, num_samples, jit_compile):
+    """The model's `_LogSumWeights` for these settings, made once: a later
+    estimate reuses its compiled step instead of compiling it again."""
+    # Set past Keras' attribute tracking: an attribute it tracked would
+    # become part of the model, and of its saved file.
+    if "_log_sum_weights" not in model.__dict__:
+        object.__setattr__(model, "_log_sum_weights", {})
+    estimators = model.__dict__["_log_sum_weights"]
+    key = (num_samples, jit_compile)
+    if key not in estimators:
+        estimators[key] = _LogSumWeights(model, num_samples)
+        estimators[key].compile(jit_compile=jit_compile)
+    return estimators[key]
 
 
 def log_likelihood(
@@ -192,19 +207,18 @@ def log_likelihood(
     chunks = [samples_per_chunk] * (num_samples // samples_per_chunk)
     if num_samples % samples_per_chunk:
         chunks.append(num_samples % samples_per_chunk)
-    seed_generator = keras.random.SeedGenerator(seed)
-    estimators = {}
+    jit_compile = steps.predict_jit_compile(
+        len(keras.tree.flatten(inputs)[0]) * num_samples
+    )
+    # One stream of draws for the whole estimate, continued chunk to chunk.
+    seed_state = keras.random.SeedGenerator(seed).state.value
     total = None
     for chunk in chunks:
-        if chunk not in estimators:
-            estimators[chunk] = _LogSumWeights(model, chunk, seed_generator)
-            estimators[chunk].compile(
-                jit_compile=steps.predict_jit_compile(
-                    len(keras.tree.flatten(inputs)[0]) * num_samples
-                )
-            )
-        partial = estimators[chunk].predict(
+        estimator = _estimator(model, chunk, jit_compile)
+        estimator.seed_generator.state.assign(seed_state)
+        partial = estimator.predict(
             inputs, batch_size=batch_size, verbose=verbose
         )
+        seed_state = estimator.seed_generator.state.value
         total = partial if total is None else np.logaddexp(total, partial)
     return (total - math.log(num_samples)).astype("float32")
