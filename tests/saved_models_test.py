@@ -45,5 +45,5 @@ def test_a_shipped_model_loads_safely_and_gives_its_spot_check(
         verbose=0,
     ).mean()
     # Backends draw different z: the mean of 100 estimates at k = 500
-    # moves by a few hundredths of a nat.
-    assert abs(nll - spot_check["test_nll"]) < 0.25
+    # moved by up to 0.11 nat between them (2026-12-01).
+    assert abs(nll - spot_check["test_nll"]) < 0.35
