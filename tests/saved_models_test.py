@@ -44,6 +44,7 @@ def test_a_shipped_model_loads_safely_and_gives_its_spot_check(
         seed=row["test_binarization_seed"],
         verbose=0,
     ).mean()
-    # Backends draw different z: the mean of 100 estimates at k = 500
-    # moved by up to 0.11 nat between them (2026-12-01).
-    assert abs(nll - spot_check["test_nll"]) < 0.35
+    # Backends draw different z, and the estimate's tail is heavy: on JAX,
+    # seeds 0-4 gave 89.47-89.66 for the IWAE, TensorFlow's draw 89.23
+    # (2026-12-01). A model that loaded wrong is off by nats.
+    assert abs(nll - spot_check["test_nll"]) < 0.6
