@@ -16,7 +16,13 @@ import numpy as np
 
 
 def checked_data(
-    data, data_shape, likelihood, name="x", num_classes=None, y=None
+    data,
+    data_shape,
+    likelihood,
+    name="x",
+    num_classes=None,
+    y=None,
+    sample_weight=None,
 ):
     """Checks data for a VAE and returns it ready to pass on to Keras.
 
@@ -24,7 +30,9 @@ def checked_data(
         data: what the user passed: a NumPy array or backend tensor of shape
             `(num_examples, *data_shape)`, a `tf.data.Dataset`, a
             `keras.utils.PyDataset`, a torch `DataLoader` or a Python
-            generator yielding `x`, `(x,)` or `(x, y)` batches.
+            generator yielding `x`, `(x,)`, `(x, y)` or
+            `(x, y, sample_weight)` batches. A Python list of examples is
+            read as one array, as `np.asarray` reads it.
         data_shape: the shape of one example, the encoder's input shape.
         likelihood: `"bernoulli"` (values must lie in `[0, 1]`) or
             `"gaussian"`.
@@ -33,15 +41,20 @@ def checked_data(
             must come with the data (for a `ConditionalVAE`): `y`, or the
             `y` of the first batch of a dataset.
         y: the labels given beside an in-memory `data`, or `None`.
+        sample_weight: the weights given beside an in-memory `data`, or
+            `None`; a dataset's are read from its first batch.
 
     Returns:
-        `data`, except that a generator whose first batch was read to check
-        it is replaced by one that yields that batch again first.
+        `data`, except that a list of examples becomes a NumPy array, and a
+        generator whose first batch was read to check it is replaced by one
+        that yields that batch again first.
 
     Raises:
-        TypeError: the data is not numeric or is of an unsupported kind.
+        TypeError: the data or the weights are not numeric, or the data is
+            of an unsupported kind.
         ValueError: it is empty, of the wrong shape, holds NaN or infinity,
-            or lies outside `[0, 1]` for the Bernoulli likelihood.
+            or lies outside `[0, 1]` for the Bernoulli likelihood; the
+            weights are not one finite, non-negative number per example.
 
     Example:
 
@@ -49,13 +62,60 @@ def checked_data(
     x_train = checked_data(x_train, (28, 28, 1), "bernoulli")
     ```
     """
-    x, batch_y, data = _first_batch(data, name)
-    check_batch(x, data_shape, likelihood, name)
+    if isinstance(data, (list, tuple)):
+        # Keras would read a list as several inputs, one per example.
+        data = _as_numpy(data, name)
+    x, batch_y, batch_sample_weight, data = _first_batch(data, name)
+    x = check_batch(x, data_shape, likelihood, name)
     if num_classes is not None:
-        check_labels(
-            batch_y if y is None else y, num_classes, len(_as_numpy(x, name))
-        )
+        check_labels(batch_y if y is None else y, num_classes, len(x))
+    if sample_weight is None:
+        sample_weight = batch_sample_weight
+    if sample_weight is not None:
+        check_sample_weight(sample_weight, len(x))
     return data
+
+
+def check_sample_weight(sample_weight, num_examples, name="sample_weight"):
+    """Checks the weights of the examples, as `fit` and `evaluate` take them.
+
+    Args:
+        sample_weight: array-like of shape `(num_examples,)` (or
+            `(num_examples, 1)`) of finite, non-negative numbers.
+        num_examples: how many examples the weights are for.
+        name: what to call the weights in error messages.
+
+    Raises:
+        TypeError: the weights are not numeric.
+        ValueError: they are of the wrong shape, negative, NaN or infinite.
+
+    Example:
+
+    ```python
+    check_sample_weight(np.ones(128), 128)
+    ```
+    """
+    weights = _as_numpy(sample_weight, name)
+    expected = (
+        f"one finite, non-negative weight per example, of shape "
+        f"({num_examples},)"
+    )
+    if weights.dtype.kind not in "biuf":
+        raise TypeError(
+            f"Expected `{name}` to hold {expected}. Received dtype "
+            f"{weights.dtype}."
+        )
+    if weights.shape not in ((num_examples,), (num_examples, 1)):
+        raise ValueError(
+            f"Expected `{name}` to hold {expected}. Received: "
+            f"{name}.shape={weights.shape}."
+        )
+    if not np.isfinite(weights).all() or (weights < 0).any():
+        raise ValueError(
+            f"Expected `{name}` to hold {expected}. Received values in "
+            f"[{weights.min()}, {weights.max()}], NaN or infinity included: "
+            "a negative weight would train the model away from its examples."
+        )
 
 
 def check_labels(y, num_classes, num_examples, name="y"):
@@ -127,6 +187,9 @@ def check_batch(x, data_shape, likelihood=None, name="x"):
             `"gaussian"` or `None`, which check no range.
         name: what to call the data in error messages.
 
+    Returns:
+        `x` as a NumPy array.
+
     Raises:
         TypeError: `x` is not numeric.
         ValueError: `x` is empty, of the wrong shape, holds NaN or infinity,
@@ -135,7 +198,7 @@ def check_batch(x, data_shape, likelihood=None, name="x"):
     Example:
 
     ```python
-    check_batch(x_train[:128], (28, 28, 1), "bernoulli")
+    x_batch = check_batch(x_train[:128], (28, 28, 1), "bernoulli")
     ```
     """
     x = _as_numpy(x, name)
@@ -173,6 +236,7 @@ def check_batch(x, data_shape, likelihood=None, name="x"):
             f"e.g. `{name}.astype('float32') / 255` for 8-bit images, or use "
             f"likelihood='gaussian'."
         )
+    return x
 
 
 def _as_numpy(x, name):
@@ -192,9 +256,10 @@ def _as_numpy(x, name):
 
 
 def _first_batch(data, name):
-    """Returns `(x, y) of the first batch` and the data to pass on.
+    """Returns `(x, y, sample_weight)` of the first batch and the data to
+    pass on.
 
-    For in-memory data, `x` is all of it and `y` is `None`.
+    For in-memory data, `x` is all of it, `y` and `sample_weight` `None`.
     """
     if data is None:
         raise ValueError(f"Expected data for `{name}`. Received None.")
@@ -210,13 +275,12 @@ def _first_batch(data, name):
     elif _is_torch_data_loader(data):
         batch = next(iter(data), None)
     else:
-        return data, None, data
+        return data, None, None, data
     if batch is None:
         raise ValueError(
             f"`{name}` is empty: the {type(data).__name__} yielded no batch."
         )
-    x, y, _ = keras.utils.unpack_x_y_sample_weight(batch)
-    return x, y, data
+    return (*keras.utils.unpack_x_y_sample_weight(batch), data)
 
 
 def _chained(first, rest):

@@ -19,6 +19,41 @@ def _sum_over_data_axes(values, data_rank=None):
     return ops.sum(ops.reshape(values, (*shape[:-data_rank], -1)), axis=-1)
 
 
+def batch_mean(values, sample_weight=None):
+    """Mean over the batch (the first axis), weighted by `sample_weight`.
+
+    Each example's value is multiplied by its weight, as Keras' losses
+    weight them, and the sum is divided by the sum of the weights, so that
+    the result stays in nats per example and a weight of 2 counts an
+    example twice, as if it were duplicated. Weights that sum to 0 give 0
+    (and zero gradients), not NaN.
+
+    Args:
+        values: float32 tensor of shape `(batch_size, ...)`.
+        sample_weight: `None` (every example counts once) or a float32
+            tensor of shape `(batch_size,)` of non-negative weights.
+
+    Returns:
+        Float32 tensor of shape `values.shape[1:]`.
+
+    Example:
+
+    ```python
+    keras_vae.losses.batch_mean(np.array([1.0, 4.0]), np.array([3.0, 1.0]))
+    # 1.75
+    ```
+    """
+    values = ops.cast(values, "float32")
+    if sample_weight is None:
+        return ops.mean(values, axis=0)
+    weights = ops.cast(sample_weight, "float32")
+    total = ops.sum(weights)
+    # Dividing by a zero total would give NaN, and NaN gradients on JAX.
+    total = ops.where(total > 0, total, ops.ones_like(total))
+    weights = ops.reshape(weights, (-1,) + (1,) * (len(values.shape) - 1))
+    return ops.sum(values * weights, axis=0) / total
+
+
 def kl_divergence_per_dimension(z_mean, z_log_var):
     """KL divergence from `N(z_mean, exp(z_log_var))` to `N(0, I)`, per
     latent dimension.

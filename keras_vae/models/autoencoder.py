@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from keras_vae import losses
 from keras_vae.models.base import BaseAutoencoder
 
 
@@ -92,13 +93,16 @@ class Autoencoder(BaseAutoencoder):
         code = self.encoder(inputs, training=training)
         return code, self.decoder(code, training=training)
 
-    def compute_loss_terms(self, x, code, decoder_output):
-        """The reconstruction loss, averaged over the batch, in nats.
+    def compute_loss_terms(self, x, code, decoder_output, sample_weight=None):
+        """The reconstruction loss, averaged over the batch (weighted by
+        `sample_weight`, see `keras_vae.losses.batch_mean`), in nats.
 
         Args:
             x: data batch of shape `(batch_size, *data_shape)`.
             code: `(batch_size, latent_dim)`, the encoder's output.
             decoder_output: the decoder's output for `code`.
+            sample_weight: `None`, or float32 weights of shape
+                `(batch_size,)`.
 
         Returns:
             A dict of float32 scalars `"loss"` and `"reconstruction_loss"`,
@@ -110,8 +114,8 @@ class Autoencoder(BaseAutoencoder):
         terms = autoencoder.compute_loss_terms(x, *autoencoder(x))
         ```
         """
-        reconstruction_loss = ops.mean(
-            self.reconstruction_loss(x, decoder_output)
+        reconstruction_loss = losses.batch_mean(
+            self.reconstruction_loss(x, decoder_output), sample_weight
         )
         return {
             "loss": reconstruction_loss,

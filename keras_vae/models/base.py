@@ -14,6 +14,7 @@ import pathlib
 import uuid
 
 import keras
+import numpy as np
 from keras import ops
 
 from keras_vae import checks
@@ -251,6 +252,28 @@ class BaseAutoencoder(keras.Model):
         x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
         return x
 
+    def unpack_sample_weight(self, data):
+        """The batch's sample weights, as `fit(..., sample_weight=w)` or a
+        dataset of `(x, y, w)` batches gives them.
+
+        Args:
+            data: a batch `x`, `(x,)`, `(x, y)` or `(x, y, sample_weight)`.
+
+        Returns:
+            `None` when the batch has no weights, else a float32 tensor of
+            shape `(batch_size,)`.
+
+        Example:
+
+        ```python
+        weights = model.unpack_sample_weight((x_batch, None, w_batch))
+        ```
+        """
+        _, _, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
+        if sample_weight is None:
+            return None
+        return ops.reshape(ops.cast(sample_weight, "float32"), (-1,))
+
     def binarized(self, inputs):
         """The batch as the model sees it: a fresh binary draw of each image
         under `dynamic_binarization`, else `inputs` unchanged.
@@ -271,13 +294,17 @@ class BaseAutoencoder(keras.Model):
             return inputs
         return self.binarization(inputs)
 
-    def update_loss_trackers(self, terms, inputs):
-        """Adds a batch's loss terms to the trackers, weighted by batch size.
+    def update_loss_trackers(self, terms, inputs, sample_weight=None):
+        """Adds a batch's loss terms to the trackers, weighted by batch size,
+        or by the sum of the batch's sample weights: the epoch's logs are
+        then the weighted mean over all its examples.
 
         Args:
             terms: the dict returned by `compute_loss_terms`.
             inputs: the batch the terms were computed on, as `unpack_x`
                 returned it.
+            sample_weight: `None`, or the batch's weights, as
+                `unpack_sample_weight` returned them.
 
         Returns:
             A dict of the trackers' running means, the logs of `fit()`.
@@ -291,9 +318,12 @@ class BaseAutoencoder(keras.Model):
         )
         ```
         """
-        batch_size = ops.shape(keras.tree.flatten(inputs)[0])[0]
+        if sample_weight is None:
+            weight = ops.shape(keras.tree.flatten(inputs)[0])[0]
+        else:
+            weight = ops.sum(sample_weight)
         for tracker in self.metrics:
-            tracker.update_state(terms[tracker.name], sample_weight=batch_size)
+            tracker.update_state(terms[tracker.name], sample_weight=weight)
         return {tracker.name: tracker.result() for tracker in self.metrics}
 
     def train_step(self, *args):
@@ -354,29 +384,48 @@ class BaseAutoencoder(keras.Model):
         bound = inspect.signature(method).bind(*args, **kwargs)
         arguments = bound.arguments
         arguments["x"] = self._checked_data(
-            arguments.get("x"), arguments.get("y"), "x"
+            arguments.get("x"),
+            arguments.get("y"),
+            arguments.get("sample_weight"),
+            "x",
+        )
+        arguments["y"] = _targets_keeping_weights(
+            arguments["x"], arguments.get("y"), arguments.get("sample_weight")
         )
         validation_data = arguments.get("validation_data")
         if isinstance(validation_data, (tuple, list)):
-            validation_y = (
-                validation_data[1] if len(validation_data) > 1 else None
+            validation_x, validation_y, validation_sample_weight = (
+                keras.utils.unpack_x_y_sample_weight(tuple(validation_data))
             )
-            arguments["validation_data"] = (
-                self._checked_data(
-                    validation_data[0], validation_y, "validation_data[0]"
+            validation_x = self._checked_data(
+                validation_x,
+                validation_y,
+                validation_sample_weight,
+                "validation_data[0]",
+            )
+            arguments["validation_data"] = keras.utils.pack_x_y_sample_weight(
+                validation_x,
+                _targets_keeping_weights(
+                    validation_x, validation_y, validation_sample_weight
                 ),
-                *validation_data[1:],
+                validation_sample_weight,
             )
         elif validation_data is not None:
             arguments["validation_data"] = self._checked_data(
-                validation_data, None, "validation_data"
+                validation_data, None, None, "validation_data"
             )
         return bound.args, bound.kwargs
 
-    def _checked_data(self, x, y, name):
-        """`check_data(x)`; `y`, ignored by unconditional models, is there
-        for `ConditionalVAE` to check."""
-        return self.check_data(x, name)
+    def _checked_data(self, x, y, sample_weight, name):
+        """`check_data(x)` and the weights; `y`, ignored by unconditional
+        models, is there for `ConditionalVAE` to check."""
+        return data_checks.checked_data(
+            x,
+            self.data_shape,
+            self.likelihood,
+            name=name,
+            sample_weight=sample_weight,
+        )
 
     @staticmethod
     def _predict(model, inputs, batch_size):
@@ -411,7 +460,7 @@ class BaseAutoencoder(keras.Model):
         images = model.decode(np.zeros((1, model.latent_dim), "float32"))
         ```
         """
-        data_checks.check_batch(
+        z = data_checks.check_batch(
             z, (self.latent_dim,), likelihood=None, name="z"
         )
         return self._decode(z, batch_size)
@@ -609,6 +658,15 @@ class BaseAutoencoder(keras.Model):
         )
         self.compile(**config)
         self.optimizer.build(self.trainable_variables)
+
+
+def _targets_keeping_weights(x, y, sample_weight):
+    """`y`, or placeholder targets where there are weights but no `y`: Keras
+    drops the weights of data given without targets (its
+    `pack_x_y_sample_weight`), and the models ignore `y` but for labels."""
+    if y is None and sample_weight is not None:
+        return np.zeros((len(x),), "float32")
+    return y
 
 
 def _with_public_optimizer_modules(config):

@@ -114,7 +114,9 @@ class ConditionalVAE(VAE):
     def _decoder_inputs(self, z, inputs):
         return [z, inputs[1]]
 
-    def compute_loss_terms(self, inputs, z_mean, z_log_var, decoder_output):
+    def compute_loss_terms(
+        self, inputs, z_mean, z_log_var, decoder_output, sample_weight=None
+    ):
         """As `VAE.compute_loss_terms`, for `inputs = (x, one_hot_labels)`.
 
         Args:
@@ -122,6 +124,8 @@ class ConditionalVAE(VAE):
             z_mean: `(batch_size, latent_dim)`, the posterior mean.
             z_log_var: `(batch_size, latent_dim)`, the posterior log-variance.
             decoder_output: the decoder's output for sampled `z`.
+            sample_weight: `None`, or float32 weights of shape
+                `(batch_size,)`.
 
         Returns:
             A dict of float32 scalars: `"loss"`, `"reconstruction_loss"` and
@@ -135,10 +139,10 @@ class ConditionalVAE(VAE):
         ```
         """
         return super().compute_loss_terms(
-            inputs[0], z_mean, z_log_var, decoder_output
+            inputs[0], z_mean, z_log_var, decoder_output, sample_weight
         )
 
-    def _checked_data(self, x, y, name):
+    def _checked_data(self, x, y, sample_weight, name):
         return data_checks.checked_data(
             x,
             self.data_shape,
@@ -146,6 +150,7 @@ class ConditionalVAE(VAE):
             name=name,
             num_classes=self.num_classes,
             y=y,
+            sample_weight=sample_weight,
         )
 
     def one_hot(self, labels, num_examples):
@@ -216,7 +221,7 @@ class ConditionalVAE(VAE):
         images = cvae.decode(np.zeros((10, cvae.latent_dim)), np.arange(10))
         ```
         """
-        data_checks.check_batch(
+        z = data_checks.check_batch(
             z, (self.latent_dim,), likelihood=None, name="z"
         )
         return self._decode([z, self.one_hot(labels, len(z))], batch_size)

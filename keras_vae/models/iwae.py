@@ -107,10 +107,13 @@ class IWAE(VAE):
             training=training,
         )
 
-    def compute_loss_terms(self, x, z_mean, z_log_var, z, decoder_output):
+    def compute_loss_terms(
+        self, x, z_mean, z_log_var, z, decoder_output, sample_weight=None
+    ):
         """The negative `k`-sample bound and the terms of the -ELBO.
 
-        Averaged over the batch, in nats per example:
+        Averaged over the batch (weighted by `sample_weight`, see
+        `keras_vae.losses.batch_mean`), in nats per example:
 
         - `loss`: `-log (1/k) sum_i w_i`, with `log w_i = log p(x | z_i) +
           beta * (log p(z_i) - log q(z_i | x))`;
@@ -125,6 +128,8 @@ class IWAE(VAE):
             z_log_var: `(batch_size, latent_dim)`, the posterior log-variance.
             z: `(num_samples, batch_size, latent_dim)`, the draws.
             decoder_output: the decoder's output for `z`.
+            sample_weight: `None`, or float32 weights of shape
+                `(batch_size,)`, as `fit(x, sample_weight=...)` passes them.
 
         Returns:
             A dict of float32 scalars: `"loss"`, `"reconstruction_loss"` and
@@ -146,9 +151,13 @@ class IWAE(VAE):
             log_p_x_given_z + beta * log_prior_ratio, axis=0
         )
         return {
-            "loss": -ops.mean(bound),
-            "reconstruction_loss": -ops.mean(log_p_x_given_z),
-            "kl_loss": ops.mean(losses.kl_divergence(z_mean, z_log_var)),
+            "loss": -losses.batch_mean(bound, sample_weight),
+            "reconstruction_loss": -losses.batch_mean(
+                ops.mean(log_p_x_given_z, axis=0), sample_weight
+            ),
+            "kl_loss": losses.batch_mean(
+                losses.kl_divergence(z_mean, z_log_var), sample_weight
+            ),
         }
 
     def get_config(self):

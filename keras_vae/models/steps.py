@@ -20,24 +20,28 @@ on TensorFlow.
 import keras
 
 
-def _forward(model, inputs, training):
-    return model.compute_loss_terms(inputs, *model(inputs, training=training))
+def _forward(model, inputs, sample_weight, training):
+    outputs = model(inputs, training=training)
+    return model.compute_loss_terms(
+        inputs, *outputs, sample_weight=sample_weight
+    )
 
 
-def _eager_inputs(model, data):
-    return model.binarized(model.unpack_x(data))
+def _eager_batch(model, data):
+    inputs = model.binarized(model.unpack_x(data))
+    return inputs, model.unpack_sample_weight(data)
 
 
 def _eager_test_step(model, data):
-    inputs = _eager_inputs(model, data)
-    terms = _forward(model, inputs, training=False)
-    return model.update_loss_trackers(terms, inputs)
+    inputs, sample_weight = _eager_batch(model, data)
+    terms = _forward(model, inputs, sample_weight, training=False)
+    return model.update_loss_trackers(terms, inputs, sample_weight)
 
 
 def _tensorflow_train_step(model, data):
     import tensorflow as tf
 
-    inputs = _eager_inputs(model, data)
+    inputs, sample_weight = _eager_batch(model, data)
     # Under `tf.distribute` each replica gets a slice of the batch and the
     # optimizer sums the replicas' gradients: dividing each replica's mean
     # loss by their number, as Keras' own losses do, makes that sum the
@@ -45,50 +49,52 @@ def _tensorflow_train_step(model, data):
     # unscaled terms, weighted by the slice's size and summed over replicas.
     num_replicas = tf.distribute.get_strategy().num_replicas_in_sync
     with tf.GradientTape() as tape:
-        terms = _forward(model, inputs, training=True)
+        terms = _forward(model, inputs, sample_weight, training=True)
         scaled_loss = model.optimizer.scale_loss(terms["loss"] / num_replicas)
     trainable_variables = model.trainable_variables
     gradients = tape.gradient(scaled_loss, trainable_variables)
     model.optimizer.apply(gradients, trainable_variables)
-    return model.update_loss_trackers(terms, inputs)
+    return model.update_loss_trackers(terms, inputs, sample_weight)
 
 
 def _torch_train_step(model, data):
     import torch
 
-    inputs = _eager_inputs(model, data)
+    inputs, sample_weight = _eager_batch(model, data)
     # Clear the gradients left by the previous step before accumulating.
     model.zero_grad()
-    terms = _forward(model, inputs, training=True)
+    terms = _forward(model, inputs, sample_weight, training=True)
     model.optimizer.scale_loss(terms["loss"]).backward()
     trainable_variables = model.trainable_variables
     gradients = [variable.value.grad for variable in trainable_variables]
     with torch.no_grad():
         model.optimizer.apply(gradients, trainable_variables)
-    return model.update_loss_trackers(terms, inputs)
+    return model.update_loss_trackers(terms, inputs, sample_weight)
 
 
-def _jax_inputs(model, non_trainable_variables, data):
-    # Dynamic binarization draws from a SeedGenerator, a non-trainable
-    # variable: draw on the state's value and return the advanced one.
-    inputs = model.unpack_x(data)
-    if model.binarization is None:
-        return inputs, non_trainable_variables
-    mapping = list(zip(model.non_trainable_variables, non_trainable_variables))
+def _jax_stateless(variables, values, function):
+    """`function()` with `variables` read from `values`, the state
+    that JAX carries: returns its result and the variables' values after it
+    (a `SeedGenerator` advanced, a tracker updated)."""
+    mapping = list(zip(variables, values))
     with keras.StatelessScope(state_mapping=mapping) as scope:
-        inputs = model.binarized(inputs)
-    return inputs, [
-        scope.get_current_value(variable)
-        for variable in model.non_trainable_variables
-    ]
+        result = function()
+    return result, [scope.get_current_value(variable) for variable in variables]
 
 
-def _jax_loss_terms(model, non_trainable_variables, inputs, outputs):
+def _jax_loss_terms(
+    model, non_trainable_variables, inputs, outputs, sample_weight
+):
     # The loss reads non-trainable variables such as `beta`: from the
     # state, or the compiled step would keep their values at tracing time.
-    mapping = list(zip(model.non_trainable_variables, non_trainable_variables))
-    with keras.StatelessScope(state_mapping=mapping):
-        return model.compute_loss_terms(inputs, *outputs)
+    terms, _ = _jax_stateless(
+        model.non_trainable_variables,
+        non_trainable_variables,
+        lambda: model.compute_loss_terms(
+            inputs, *outputs, sample_weight=sample_weight
+        ),
+    )
+    return terms
 
 
 def _jax_loss(
@@ -97,27 +103,32 @@ def _jax_loss(
     optimizer_variables,
     model,
     inputs,
+    sample_weight,
 ):
     outputs, non_trainable_variables = model.stateless_call(
         trainable_variables, non_trainable_variables, inputs, training=True
     )
-    terms = _jax_loss_terms(model, non_trainable_variables, inputs, outputs)
+    terms = _jax_loss_terms(
+        model, non_trainable_variables, inputs, outputs, sample_weight
+    )
     # Loss scaling (mixed precision) reads the optimizer's scale variable.
-    mapping = list(zip(model.optimizer.variables, optimizer_variables))
-    with keras.StatelessScope(state_mapping=mapping):
-        scaled_loss = model.optimizer.scale_loss(terms["loss"])
+    scaled_loss, _ = _jax_stateless(
+        model.optimizer.variables,
+        optimizer_variables,
+        lambda: model.optimizer.scale_loss(terms["loss"]),
+    )
     return scaled_loss, (terms, non_trainable_variables)
 
 
-def _jax_update_loss_trackers(model, metrics_variables, terms, inputs):
-    mapping = list(zip(model.metrics_variables, metrics_variables))
-    with keras.StatelessScope(state_mapping=mapping) as scope:
-        logs = model.update_loss_trackers(terms, inputs)
-    new_metrics_variables = [
-        scope.get_current_value(variable)
-        for variable in model.metrics_variables
-    ]
-    return logs, new_metrics_variables
+def _jax_batch(model, non_trainable_variables, data):
+    # Dynamic binarization draws from a SeedGenerator, a non-trainable
+    # variable: draw on the state's value and return the advanced one.
+    inputs, non_trainable_variables = _jax_stateless(
+        model.non_trainable_variables,
+        non_trainable_variables,
+        lambda: model.binarized(model.unpack_x(data)),
+    )
+    return inputs, model.unpack_sample_weight(data), non_trainable_variables
 
 
 def _jax_train_step(model, state, data):
@@ -129,7 +140,7 @@ def _jax_train_step(model, state, data):
         optimizer_variables,
         metrics_variables,
     ) = state
-    inputs, non_trainable_variables = _jax_inputs(
+    inputs, sample_weight, non_trainable_variables = _jax_batch(
         model, non_trainable_variables, data
     )
     gradient_fn = jax.value_and_grad(_jax_loss, has_aux=True)
@@ -139,12 +150,15 @@ def _jax_train_step(model, state, data):
         optimizer_variables,
         model,
         inputs,
+        sample_weight,
     )
     trainable_variables, optimizer_variables = model.optimizer.stateless_apply(
         optimizer_variables, gradients, trainable_variables
     )
-    logs, metrics_variables = _jax_update_loss_trackers(
-        model, metrics_variables, terms, inputs
+    logs, metrics_variables = _jax_stateless(
+        model.metrics_variables,
+        metrics_variables,
+        lambda: model.update_loss_trackers(terms, inputs, sample_weight),
     )
     return logs, (
         trainable_variables,
@@ -156,15 +170,19 @@ def _jax_train_step(model, state, data):
 
 def _jax_test_step(model, state, data):
     trainable_variables, non_trainable_variables, metrics_variables = state
-    inputs, non_trainable_variables = _jax_inputs(
+    inputs, sample_weight, non_trainable_variables = _jax_batch(
         model, non_trainable_variables, data
     )
     outputs, non_trainable_variables = model.stateless_call(
         trainable_variables, non_trainable_variables, inputs, training=False
     )
-    terms = _jax_loss_terms(model, non_trainable_variables, inputs, outputs)
-    logs, metrics_variables = _jax_update_loss_trackers(
-        model, metrics_variables, terms, inputs
+    terms = _jax_loss_terms(
+        model, non_trainable_variables, inputs, outputs, sample_weight
+    )
+    logs, metrics_variables = _jax_stateless(
+        model.metrics_variables,
+        metrics_variables,
+        lambda: model.update_loss_trackers(terms, inputs, sample_weight),
     )
     return logs, (
         trainable_variables,

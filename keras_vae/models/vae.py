@@ -145,10 +145,13 @@ class VAE(BaseAutoencoder):
         """What the decoder takes for latent points `z` of batch `inputs`."""
         return z
 
-    def compute_loss_terms(self, x, z_mean, z_log_var, decoder_output):
+    def compute_loss_terms(
+        self, x, z_mean, z_log_var, decoder_output, sample_weight=None
+    ):
         """The training loss and the two terms of the negative ELBO.
 
-        Averaged over the batch, in nats per example:
+        Averaged over the batch (weighted by `sample_weight`, see
+        `keras_vae.losses.batch_mean`), in nats per example:
 
         - `reconstruction_loss`: `-log p(x | z)`;
         - `kl_loss`: the KL divergence from `q(z | x)` to `N(0, I)`, always
@@ -163,6 +166,8 @@ class VAE(BaseAutoencoder):
             z_mean: `(batch_size, latent_dim)`, the posterior mean.
             z_log_var: `(batch_size, latent_dim)`, the posterior log-variance.
             decoder_output: the decoder's output for sampled `z`.
+            sample_weight: `None`, or float32 weights of shape
+                `(batch_size,)`, as `fit(x, sample_weight=...)` passes them.
 
         Returns:
             A dict of float32 scalars: `"loss"`, `"reconstruction_loss"` and
@@ -174,11 +179,12 @@ class VAE(BaseAutoencoder):
         terms = vae.compute_loss_terms(x, *vae(x))
         ```
         """
-        reconstruction_loss = ops.mean(
-            self.reconstruction_loss(x, decoder_output)
+        reconstruction_loss = losses.batch_mean(
+            self.reconstruction_loss(x, decoder_output), sample_weight
         )
-        kl_per_dimension = ops.mean(
-            losses.kl_divergence_per_dimension(z_mean, z_log_var), axis=0
+        kl_per_dimension = losses.batch_mean(
+            losses.kl_divergence_per_dimension(z_mean, z_log_var),
+            sample_weight,
         )
         kl_loss = ops.sum(kl_per_dimension)
         kl_penalty = kl_loss
