@@ -11,6 +11,7 @@ from keras_vae.models.conditional_vae import ConditionalVAE
 from keras_vae.models.decoders import build_conv_decoder
 from keras_vae.models.decoders import build_mlp_decoder
 from keras_vae.models.encoders import build_conv_encoder
+from keras_vae.models.divergence import NonFiniteLossError
 from keras_vae.models.encoders import build_mlp_encoder
 from keras_vae.models.iwae import IWAE
 from keras_vae.models.loading import load_vae
@@ -23,6 +24,7 @@ __all__ = [
     "IWAE",
     "Autoencoder",
     "ConditionalVAE",
+    "NonFiniteLossError",
     "Sampling",
     "build_conv_decoder",
     "build_conv_encoder",

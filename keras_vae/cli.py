@@ -472,7 +472,6 @@ def _fit(args, model, train_data, test_data, output_dir, model_path):
     backup_dir = output_dir / "backup"
     log_path = output_dir / "training_log.csv"
     callbacks = [
-        keras.callbacks.TerminateOnNaN(),
         keras.callbacks.BackupAndRestore(backup_dir, double_checkpoint=True),
     ]
     if args.kl_warmup:
@@ -484,27 +483,28 @@ def _fit(args, model, train_data, test_data, output_dir, model_path):
     else:
         log_path.unlink(missing_ok=True)
     x_train, y_train = train_data
-    model.fit(
-        x_train,
-        y_train,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        # `(x_test,)`, or `(x_test, y_test)` for a ConditionalVAE.
-        validation_data=tuple(part for part in test_data if part is not None),
-        callbacks=callbacks,
-        verbose=args.verbose,
-    )
+    try:
+        model.fit(
+            x_train,
+            y_train,
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            # `(x_test,)`, or `(x_test, y_test)` for a ConditionalVAE.
+            validation_data=tuple(
+                part for part in test_data if part is not None
+            ),
+            callbacks=callbacks,
+            verbose=args.verbose,
+        )
+    except keras_vae.NonFiniteLossError as error:
+        raise CommandError(
+            f"{error} The model was not saved; the backup holds the last "
+            "finished epoch. Try a lower --learning-rate."
+        ) from None
+    model.save(model_path)
     # Read back from the log, the history covers the epochs of every run
     # that resumed the training, not only the last one.
-    history = _read_training_log(log_path)
-    if model.stop_training:
-        raise CommandError(
-            f"training stopped in epoch {len(history['loss'])}: the loss "
-            "became NaN or infinite. The model was not saved. Try a lower "
-            "--learning-rate."
-        )
-    model.save(model_path)
-    return history
+    return _read_training_log(log_path)
 
 
 def _read_training_log(path):

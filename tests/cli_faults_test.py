@@ -95,6 +95,9 @@ def test_nan_loss_stops_training_says_so_and_saves_nothing(tmp_path, capsys):
     with offline_tfds():
         assert cli.main(args) == 1
     last_line = capsys.readouterr().err.strip().splitlines()[-1]
-    assert last_line.startswith("keras-vae train: error: training stopped")
-    assert "NaN or infinite" in last_line
+    assert last_line.startswith(
+        "keras-vae train: error: Training stopped in epoch 1, by batch"
+    )
+    assert "the loss became non-finite" in last_line
+    assert "--learning-rate" in last_line
     assert not (tmp_path / "model.keras").exists()

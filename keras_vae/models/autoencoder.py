@@ -1,7 +1,6 @@
 """The deterministic autoencoder, the baseline a VAE is contrasted with."""
 
 import keras
-from keras import ops
 
 from keras_vae import losses
 from keras_vae.models.base import BaseAutoencoder

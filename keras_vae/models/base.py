@@ -22,6 +22,7 @@ from keras_vae import data_checks
 from keras_vae import losses
 from keras_vae.layers.binarization import DynamicBinarization
 from keras_vae.models import steps
+from keras_vae.models.divergence import NonFiniteLossGuard
 
 
 def latent_and_data_shapes(encoder, decoder, num_encoder_outputs, num_classes):
@@ -334,13 +335,60 @@ class BaseAutoencoder(keras.Model):
         return steps.test_step(self, *args)
 
     def fit(self, *args, **kwargs):
+        """Trains the model, as `keras.Model.fit`, on checked data.
+
+        The data (and any `sample_weight`) is checked first, before any
+        step (see `check_data`). Training stops at the first non-finite
+        loss with a `keras_vae.NonFiniteLossError` that says which epoch and
+        batch, the logged terms and what to change; a model trained on NaN
+        is never returned silently.
+
+        Args:
+            *args: `keras.Model.fit` positional arguments.
+            **kwargs: `keras.Model.fit` keyword arguments.
+
+        Returns:
+            The `keras.callbacks.History` of the training.
+
+        Raises:
+            keras_vae.NonFiniteLossError: the training loss became NaN or
+                infinite.
+
+        Example:
+
+        ```python
+        history = model.fit(x_train, epochs=10, batch_size=128)
+        ```
+        """
         # The data is checked here, before Keras' trainer loop: an error
         # raised inside it can leave a JAX model's variables purged.
-        args, kwargs = self._with_checked_data(super().fit, args, kwargs)
-        return super().fit(*args, **kwargs)
+        bound = self._with_checked_data(super().fit, args, kwargs)
+        guard = NonFiniteLossGuard(self._non_finite_loss_hint())
+        callbacks = bound.arguments.get("callbacks")
+        if isinstance(callbacks, keras.callbacks.CallbackList):
+            callbacks.append(guard)
+        else:
+            bound.arguments["callbacks"] = [*(callbacks or []), guard]
+        return super().fit(*bound.args, **bound.kwargs)
+
+    def _non_finite_loss_hint(self):
+        advice = (
+            "Lower the learning rate or clip the gradients, e.g. "
+            "`keras.optimizers.Adam(1e-4, clipnorm=1.0)`."
+        )
+        if self.likelihood != "gaussian":
+            return advice
+        return (
+            "The Gaussian likelihood of fixed scale "
+            f"gaussian_scale={self.gaussian_scale} makes the loss grow with "
+            "the square of the data: standardise it, "
+            "`(x - x.mean()) / x.std()`, or pass a `gaussian_scale` of the "
+            f"order of its spread. Else: {advice[0].lower()}{advice[1:]}"
+        )
 
     def evaluate(self, *args, **kwargs):
-        args, kwargs = self._with_checked_data(super().evaluate, args, kwargs)
+        bound = self._with_checked_data(super().evaluate, args, kwargs)
+        args, kwargs = bound.args, bound.kwargs
         if not self.compiled:
             # Evaluating needs no optimizer: a model loaded from a file
             # saved uncompiled (such as those in saved_models/) evaluates
@@ -414,18 +462,25 @@ class BaseAutoencoder(keras.Model):
             arguments["validation_data"] = self._checked_data(
                 validation_data, None, None, "validation_data"
             )
-        return bound.args, bound.kwargs
+        return bound
 
     def _checked_data(self, x, y, sample_weight, name):
-        """`check_data(x)` and the weights; `y`, ignored by unconditional
-        models, is there for `ConditionalVAE` to check."""
+        """`check_data(x)`, the weights, and the data's scale under the
+        Gaussian likelihood, for `fit` and `evaluate`."""
         return data_checks.checked_data(
             x,
             self.data_shape,
             self.likelihood,
             name=name,
             sample_weight=sample_weight,
+            gaussian_scale=self.gaussian_scale,
+            **self._label_check_arguments(y),
         )
+
+    def _label_check_arguments(self, y):
+        """What `data_checks.checked_data` needs to check the labels: none
+        here, where `y` is ignored; `ConditionalVAE` checks them."""
+        return {}
 
     @staticmethod
     def _predict(model, inputs, batch_size):

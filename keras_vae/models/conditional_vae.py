@@ -142,16 +142,8 @@ class ConditionalVAE(VAE):
             inputs[0], z_mean, z_log_var, decoder_output, sample_weight
         )
 
-    def _checked_data(self, x, y, sample_weight, name):
-        return data_checks.checked_data(
-            x,
-            self.data_shape,
-            self.likelihood,
-            name=name,
-            num_classes=self.num_classes,
-            y=y,
-            sample_weight=sample_weight,
-        )
+    def _label_check_arguments(self, y):
+        return {"num_classes": self.num_classes, "y": y}
 
     def one_hot(self, labels, num_examples):
         """Checked one-hot labels, as the encoder and decoder take them.

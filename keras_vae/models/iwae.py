@@ -141,10 +141,8 @@ class IWAE(VAE):
         terms = iwae.compute_loss_terms(x, *iwae(x))
         ```
         """
-        log_p_x_given_z, log_prior_ratio = (
-            importance_sampling.log_weight_terms(
-                self, x, z_mean, z_log_var, z, decoder_output
-            )
+        log_p_x_given_z, log_prior_ratio = importance_sampling.log_weight_terms(
+            self, x, z_mean, z_log_var, z, decoder_output
         )
         beta = ops.cast(self.beta, "float32")
         bound = importance_sampling.log_mean_exp(

@@ -1,6 +1,5 @@
 """The variational autoencoder model."""
 
-
 import keras
 from keras import ops
 

@@ -132,9 +132,11 @@ def weighted_dataset(name, x, y, weights, kind):
     labels = labels_for(name, y)
     if kind == "tf.data":
         if labels is None:
-            return tf.data.Dataset.from_tensor_slices(
-                (x, weights)
-            ).map(lambda x, w: (x, None, w)).batch(4)
+            return (
+                tf.data.Dataset.from_tensor_slices((x, weights))
+                .map(lambda x, w: (x, None, w))
+                .batch(4)
+            )
         return tf.data.Dataset.from_tensor_slices((x, labels, weights)).batch(4)
 
     def batches():
