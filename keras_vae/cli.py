@@ -417,8 +417,10 @@ def _data_parallel(args):
 
 def _train(args):
     _check_model_arguments(args)
-    keras.utils.set_random_seed(args.seed)
+    # First: on JAX it may add an XLA flag, which only works before JAX
+    # starts, and seeding starts it.
     scope, num_replicas = _data_parallel(args)
+    keras.utils.set_random_seed(args.seed)
     (x_train, y_train), (x_test, y_test) = _load_data(args)
     output_dir = pathlib.Path(args.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)

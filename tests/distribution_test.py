@@ -101,6 +101,48 @@ def test_one_step_on_two_devices_matches_one_device(tmp_path, monkeypatch):
     )
 
 
+def test_cpu_devices_split_without_one_thread_each_get_it_or_a_refusal(
+    tmp_path, monkeypatch
+):
+    """Two JAX CPU devices sharing XLA's Eigen pool aborted the process
+    (XLA's all-reduce "Termination timeout") after the first epoch."""
+    if BACKEND == "torch":
+        with pytest.raises(ValueError, match="KERAS_BACKEND='torch'"):
+            steps.data_parallel()
+        return
+    count_only = "--xla_force_host_platform_device_count=2"
+    monkeypatch.setenv("XLA_FLAGS", count_only)
+    monkeypatch.delenv("NPROC", raising=False)
+    early = json.loads(
+        run_in_backend(BACKEND, SCRIPT, "xla_flags", tmp_path).splitlines()[-1]
+    )
+    late = json.loads(
+        run_in_backend(
+            BACKEND, SCRIPT, "xla_flags_late", tmp_path
+        ).splitlines()[-1]
+    )
+    if BACKEND == "tensorflow":
+        # TensorFlow's devices ignore XLA_FLAGS: nothing to add or refuse.
+        assert (
+            early
+            == late
+            == {
+                "xla_flags": count_only,
+                "nproc": None,
+                "num_replicas": 2,
+            }
+        )
+        return
+    assert early == {
+        "xla_flags": TWO_CPU_DEVICES,
+        "nproc": "8",
+        "num_replicas": 2,
+    }
+    assert set(late) == {"error"} and "\n" not in late["error"]
+    assert "JAX has started" in late["error"]
+    assert f'NPROC=8 XLA_FLAGS="{TWO_CPU_DEVICES}"' in late["error"]
+
+
 def test_cli_data_parallel(tmp_path, monkeypatch, capsys):
     if BACKEND == "torch":
         status = cli.main(

@@ -11,6 +11,10 @@ of its own:
   `tf.distribute.MirroredStrategy`, with `z = z_mean` so that both see the
   same `z`.
 - `cli`: `keras-vae train --data-parallel` on 2 devices, into OUTPUT_DIR.
+- `xla_flags` / `xla_flags_late`: `data_parallel()` under `XLA_FLAGS` that
+  split the CPU without `--xla_cpu_multi_thread_eigen=false`, called before
+  JAX starts / after (`keras.random.normal` starts it): the flags after it,
+  or its error.
 
 The last line of stdout is a JSON dict of the results.
 """
@@ -218,9 +222,25 @@ def cli_train(output_dir):
     return {"status": status, "num_replicas": sum(num_replicas)}
 
 
+def data_parallel_flags(start_first):
+    if start_first:
+        keras.random.normal((1,))
+    try:
+        _, num_replicas = steps.data_parallel()
+    except ValueError as error:
+        return {"error": str(error)}
+    return {
+        "xla_flags": os.environ.get("XLA_FLAGS"),
+        "nproc": os.environ.get("NPROC"),
+        "num_replicas": num_replicas,
+    }
+
+
 def main(mode, output_dir):
     if mode == "cli":
         results = cli_train(output_dir)
+    elif mode.startswith("xla_flags"):
+        results = data_parallel_flags(start_first=mode == "xla_flags_late")
     else:
         run_step = {"jax_step": jax_step, "tensorflow_step": tensorflow_step}
         x = synthetic_digits(BATCH_SIZE)[0]

@@ -17,7 +17,22 @@ how gradients are taken and how state is carried, so this module picks one
 on TensorFlow.
 """
 
+import os
+import re
+
 import keras
+
+# JAX's CPU devices, split with the first flag, share XLA's multi-threaded
+# Eigen pool unless the second flag is given, and their all-reduce
+# deadlocked on a 2-core machine: XLA aborted the process after the first
+# epoch. With both flags it still deadlocked in 2 of 3 runs of two MNIST
+# epochs there: XLA's thread pools have one thread per core (or `NPROC`),
+# too few for both devices' threads to meet. With NPROC=8, 3 runs of 3 ran.
+_FORCED_CPU_DEVICES = re.compile(
+    r"--xla_force_host_platform_device_count=(\d+)"
+)
+_ONE_THREAD_PER_CPU_DEVICE = "--xla_cpu_multi_thread_eigen=false"
+_MIN_XLA_THREADS_PER_CPU_DEVICE = 4
 
 
 def _forward(model, inputs, sample_weight, training):
@@ -303,12 +318,20 @@ def data_parallel():
     devices when there is no GPU. Every batch, the last one included, must
     split evenly across the devices (JAX refuses other batches).
 
+    On JAX, CPU devices split by `XLA_FLAGS` with
+    `--xla_force_host_platform_device_count` also get
+    `--xla_cpu_multi_thread_eigen=false` and at least 4 XLA threads each
+    (`NPROC`) when JAX has not started yet: without them their all-reduce
+    deadlocked on a 2-core machine, and XLA aborted the process.
+
     Returns:
         A tuple `(scope, num_replicas)`: the context manager under which to
         build, compile and fit the model, and the number of devices.
 
     Raises:
-        ValueError: on torch, where Keras has no data-parallel `fit`.
+        ValueError: on torch, where Keras has no data-parallel `fit`; on
+            JAX, for CPU devices split without that flag once JAX has
+            started.
 
     Example:
 
@@ -322,6 +345,7 @@ def data_parallel():
     """
     backend = keras.backend.backend()
     if backend == "jax":
+        _safe_forced_cpu_devices()
         devices = keras.distribution.list_devices()
         distribution = keras.distribution.DataParallel(devices=devices)
         return distribution.scope(), len(devices)
@@ -336,6 +360,37 @@ def data_parallel():
         "Data-parallel training needs the jax or tensorflow backend; Keras "
         "has no multi-device `fit` on torch. Received: "
         f"KERAS_BACKEND={backend!r}"
+    )
+
+
+def _safe_forced_cpu_devices():
+    """Before JAX starts, when `XLA_FLAGS` split the CPU into several JAX
+    devices: adds `--xla_cpu_multi_thread_eigen=false` to them and gives
+    XLA at least 4 threads per device (`NPROC`). Once JAX has started
+    without them, refuses at once rather than let XLA abort."""
+    flags = os.environ.get("XLA_FLAGS", "")
+    forced = _FORCED_CPU_DEVICES.search(flags)
+    if forced is None or int(forced.group(1)) < 2:
+        return
+    num_threads = _MIN_XLA_THREADS_PER_CPU_DEVICE * int(forced.group(1))
+    safe_flags = flags
+    if _ONE_THREAD_PER_CPU_DEVICE not in flags:
+        safe_flags = f"{flags} {_ONE_THREAD_PER_CPU_DEVICE}"
+    safe_nproc = str(max(int(os.environ.get("NPROC", 0)), num_threads))
+    if safe_flags == flags and safe_nproc == os.environ.get("NPROC"):
+        return
+    from jax._src import xla_bridge
+
+    if not xla_bridge.backends_are_initialized():
+        os.environ["XLA_FLAGS"] = safe_flags
+        os.environ["NPROC"] = safe_nproc
+        return
+    raise ValueError(
+        f"XLA_FLAGS split the CPU into {forced.group(1)} JAX devices, whose "
+        "all-reduce can deadlock and abort the process unless each device "
+        "runs on one thread and XLA has threads enough, and JAX has "
+        f"started, too late to set that: run `NPROC={safe_nproc} "
+        f'XLA_FLAGS="{safe_flags}"` before Python starts.'
     )
 
 
