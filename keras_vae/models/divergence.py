@@ -12,6 +12,7 @@ epoch began.
 import math
 
 import keras
+import numpy as np
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -69,9 +70,10 @@ class NonFiniteLossGuard(keras.callbacks.Callback):
             # TensorFlow builds it in the first step: its moments must exist
             # now to be copied.
             optimizer.build(self.model.trainable_variables)
+        # `numpy()`, not `convert_to_numpy`: it also reads the mirrored
+        # variables of `tf.distribute`.
         self._epoch_start = [
-            keras.ops.convert_to_numpy(variable.value)
-            for variable in self._state()
+            np.array(variable.numpy()) for variable in self._state()
         ]
 
     def on_train_batch_end(self, batch, logs=None):
