@@ -255,13 +255,21 @@ def versions():
     return found
 
 
-def write_rows(path, rows):
+def read_rows(path):
+    if not path.exists():
+        return {}
+    return {row["name"]: row for row in json.loads(path.read_text())["rows"]}
+
+
+def write_rows(path, rows, command):
+    """Writes `rows` over those of the same names; `command=None` keeps the
+    recorded command (the one that trained the rows)."""
     previous = json.loads(path.read_text()) if path.exists() else {}
-    by_name = {row["name"]: row for row in previous.get("rows", [])}
+    by_name = read_rows(path)
     by_name.update({row["name"]: row for row in rows})
     result = {
         "protocol": __doc__.split("\n\n", 2)[2].split("\n\nWork files")[0],
-        "command": " ".join(sys.argv),
+        "command": command or previous.get("command"),
         "machine": f"{platform.processor() or platform.machine()}, "
         f"{__import__('os').cpu_count()} CPUs",
         "versions": versions(),
@@ -323,23 +331,23 @@ def main():
         x_train[-args.validation_images :], seed=args.validation_seed
     )
     x_train = x_train[: -args.validation_images]
-    previous = {}
     json_path = pathlib.Path(args.json)
-    if json_path.exists():
-        previous = {
-            row["name"]: row for row in json.loads(json_path.read_text())["rows"]
-        }
+    command = " ".join(sys.argv)
     rows = []
     for index, name in enumerate(names):
         if args.evaluate_only:
             # Scores of the saved model on this backend, beside the row.
-            row = previous[name]
-            row.setdefault("evaluations", {})[keras.backend.backend()] = (
-                evaluate(name, args, x_test, row["test_binarization_seed"])
-            )
+            seed = read_rows(json_path)[name]["test_binarization_seed"]
+            scores = evaluate(name, args, x_test, seed)
+            # Read again: another backend's evaluation may have been
+            # written meanwhile.
+            row = read_rows(json_path)[name]
+            row.setdefault("evaluations", {})[keras.backend.backend()] = {
+                **scores,
+                "command": command,
+            }
             print(json.dumps(row))
-            rows.append(row)
-            write_rows(json_path, rows)
+            write_rows(json_path, [row], command=None)
             continue
         objective, train_iw_samples = ROWS[name]
         row = {
@@ -365,7 +373,7 @@ def main():
             }
         print(json.dumps(row))
         rows.append(row)
-        write_rows(json_path, rows)
+        write_rows(json_path, rows, command)
 
 
 if __name__ == "__main__":
