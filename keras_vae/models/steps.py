@@ -25,9 +25,9 @@ import keras
 # JAX's CPU devices, split with the first flag, share XLA's multi-threaded
 # Eigen pool unless the second flag is given, and their all-reduce
 # deadlocked on a 2-core machine: XLA aborted the process after the first
-# epoch. With both flags it still deadlocked in 2 of 3 runs of two MNIST
-# epochs there: XLA's thread pools have one thread per core (or `NPROC`),
-# too few for both devices' threads to meet. With NPROC=8, 3 runs of 3 ran.
+# epoch. With both flags it still deadlocked in 3 two-epoch runs of 4
+# there: XLA's thread pools have one thread per core (or `NPROC`), too few
+# for both devices' threads to meet. With NPROC=8, 5 runs of 5 finished.
 _FORCED_CPU_DEVICES = re.compile(
     r"--xla_force_host_platform_device_count=(\d+)"
 )
