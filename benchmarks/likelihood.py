@@ -265,7 +265,7 @@ def write_rows(path, rows, command):
     """Writes `rows` over those of the same names; `command=None` keeps the
     recorded command (the one that trained the rows)."""
     previous = json.loads(path.read_text()) if path.exists() else {}
-    by_name = read_rows(path)
+    by_name = {row["name"]: row for row in previous.get("rows", [])}
     by_name.update({row["name"]: row for row in rows})
     result = {
         "protocol": __doc__.split("\n\n", 2)[2].split("\n\nWork files")[0],
