@@ -151,8 +151,7 @@ def train(name, args, x_train, x_validation):
         decay_rate=args.final_learning_rate / args.learning_rate,
     )
     model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate, epsilon=ADAM_EPSILON),
-        steps_per_execution="auto",
+        optimizer=keras.optimizers.Adam(learning_rate, epsilon=ADAM_EPSILON)
     )
     logged = read_log(log_path)
     best = min(

@@ -76,9 +76,7 @@ def main(argv=None):
         encoder = keras_vae.build_mlp_encoder((28, 28, 1), args.latent_dim)
         decoder = keras_vae.build_mlp_decoder((28, 28, 1), args.latent_dim)
         model = model_class(encoder, decoder, likelihood="bernoulli")
-        model.compile(
-            optimizer=keras.optimizers.Adam(1e-3), steps_per_execution="auto"
-        )
+        model.compile(optimizer=keras.optimizers.Adam(1e-3))
         model.fit(x_train, epochs=args.epochs, batch_size=128, verbose=0)
         test = model.evaluate(x_test, batch_size=1000, verbose=0)
         print(f"{name}: test reconstruction {test[1]:.2f} nats/image")

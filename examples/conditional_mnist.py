@@ -41,9 +41,7 @@ def main(argv=None):
         (28, 28, 1), args.latent_dim, num_classes=10
     )
     cvae = keras_vae.ConditionalVAE(encoder, decoder, seed=0)
-    cvae.compile(
-        optimizer=keras.optimizers.Adam(1e-3), steps_per_execution="auto"
-    )
+    cvae.compile(optimizer=keras.optimizers.Adam(1e-3))
     cvae.fit(
         x_train,
         y_train,

@@ -35,10 +35,8 @@ def main(argv=None):
     encoder = keras_vae.build_conv_encoder((28, 28, 1), args.latent_dim)
     decoder = keras_vae.build_conv_decoder((28, 28, 1), args.latent_dim)
     vae = keras_vae.VAE(encoder, decoder, likelihood="bernoulli", seed=0)
-    # "auto": 32 steps per compiled call on JAX and TensorFlow, 1 on torch.
-    vae.compile(
-        optimizer=keras.optimizers.Adam(1e-3), steps_per_execution="auto"
-    )
+    # By default, 32 steps per compiled call on JAX and TensorFlow, 1 on torch.
+    vae.compile(optimizer=keras.optimizers.Adam(1e-3))
     vae.fit(
         x_train,
         epochs=args.epochs,

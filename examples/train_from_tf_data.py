@@ -41,10 +41,8 @@ def main(argv=None):
     encoder = keras_vae.build_mlp_encoder((28, 28, 1), latent_dim=8)
     decoder = keras_vae.build_mlp_decoder((28, 28, 1), latent_dim=8)
     vae = keras_vae.VAE(encoder, decoder, seed=0)
-    # "auto": 32 steps per compiled call on JAX and TensorFlow, 1 on torch.
-    vae.compile(
-        optimizer=keras.optimizers.Adam(1e-3), steps_per_execution="auto"
-    )
+    # By default, 32 steps per compiled call on JAX and TensorFlow, 1 on torch.
+    vae.compile(optimizer=keras.optimizers.Adam(1e-3))
     vae.fit(train, epochs=args.epochs, validation_data=test, verbose=2)
     print(vae.evaluate(test, return_dict=True, verbose=0))
 

@@ -467,10 +467,7 @@ def _num_classes(y):
 
 def _fit(args, model, train_data, test_data, output_dir, model_path):
     """Trains and saves the model of `train`; returns its history."""
-    model.compile(
-        optimizer=keras.optimizers.Adam(args.learning_rate),
-        steps_per_execution="auto",
-    )
+    model.compile(optimizer=keras.optimizers.Adam(args.learning_rate))
     backup_dir = output_dir / "backup"
     log_path = output_dir / "training_log.csv"
     callbacks = [

@@ -8,6 +8,7 @@ the data before `fit` and `evaluate`, runs the backend's gradient step
 define the forward pass, the loss terms and how to encode.
 """
 
+import contextlib
 import inspect
 import os
 import pathlib
@@ -369,7 +370,33 @@ class BaseAutoencoder(keras.Model):
             callbacks.append(guard)
         else:
             bound.arguments["callbacks"] = [*(callbacks or []), guard]
-        return super().fit(*bound.args, **bound.kwargs)
+        with self._steps_per_execution_dividing(
+            bound.arguments.get("steps_per_epoch"),
+            bound.arguments.get("validation_steps"),
+        ):
+            return super().fit(*bound.args, **bound.kwargs)
+
+    @contextlib.contextmanager
+    def _steps_per_execution_dividing(self, *step_counts):
+        """Runs with `steps.dividing_steps_per_execution` steps per call
+        where the counts given need fewer, then restores the compiled
+        value; the compiled functions are rebuilt at each change."""
+        compiled = self.steps_per_execution
+        dividing = steps.dividing_steps_per_execution(compiled, *step_counts)
+        if dividing == compiled:
+            yield
+            return
+        self._set_steps_per_execution(dividing)
+        try:
+            yield
+        finally:
+            self._set_steps_per_execution(compiled)
+
+    def _set_steps_per_execution(self, steps_per_execution):
+        self.steps_per_execution = steps_per_execution
+        self.train_function = None
+        self.test_function = None
+        self.predict_function = None
 
     def _non_finite_loss_hint(self):
         advice = (
@@ -394,7 +421,31 @@ class BaseAutoencoder(keras.Model):
             # saved uncompiled (such as those in saved_models/) evaluates
             # as it is.
             self.compile()
-        return super().evaluate(*args, **kwargs)
+        with self._steps_per_execution_dividing(bound.arguments.get("steps")):
+            return super().evaluate(*args, **kwargs)
+
+    def predict(self, *args, **kwargs):
+        """The model's outputs for `x`, as `keras.Model.predict`.
+
+        With `steps`, runs a number of steps per compiled call that divides
+        it (see `compile`), so that no more than `steps` batches are drawn.
+
+        Args:
+            *args: `keras.Model.predict` positional arguments.
+            **kwargs: `keras.Model.predict` keyword arguments.
+
+        Returns:
+            What `call` returns, as NumPy arrays.
+
+        Example:
+
+        ```python
+        z_mean, z_log_var, decoder_output = model.predict(x_test)
+        ```
+        """
+        bound = inspect.signature(super().predict).bind(*args, **kwargs)
+        with self._steps_per_execution_dividing(bound.arguments.get("steps")):
+            return super().predict(*args, **kwargs)
 
     def check_data(self, x, name="x"):
         """Checks that `x` is data this model can train on or encode.
@@ -639,41 +690,43 @@ class BaseAutoencoder(keras.Model):
     def compile(
         self,
         *args,
-        steps_per_execution=1,
+        steps_per_execution="auto",
         jit_compile="auto",
         **kwargs,
     ):
         """Configures the model for training, as `keras.Model.compile`.
 
-        Two settings, chosen by `benchmarks/throughput.py`, make training
+        Two defaults, chosen by `benchmarks/throughput.py`, make training
         fast on every backend:
 
         - `steps_per_execution="auto"` runs 32 training steps per compiled
           call on JAX and TensorFlow (the MLP VAE trains about 1.6x faster
           on JAX than with Keras' default of 1) and 1 on torch, which
-          supports no other value. Callbacks then see every 32nd batch, and
-          with `steps_per_epoch` below 32 Keras runs whole chunks of 32, so
-          the default stays Keras' 1; the CLI and the README use `"auto"`.
-        - `jit_compile="auto"` (the default) uses XLA on JAX, as Keras does,
-          but not on TensorFlow without a GPU, where XLA trained this model
-          about 2x slower, nor on torch.
+          supports no other value. Batch-level callbacks then see every
+          32nd batch: pass `steps_per_execution=1` for every batch. Where
+          `fit(steps_per_epoch=...)`, `validation_steps` or `steps` call
+          for fewer steps than a whole number of calls, those runs use the
+          largest number of steps per call that divides them (10 for
+          `steps_per_epoch=10`), so that no epoch draws more batches than
+          asked (`steps.dividing_steps_per_execution`).
+        - `jit_compile="auto"` uses XLA on JAX, as Keras does, but not on
+          TensorFlow without a GPU, where XLA trained this model about 2x
+          slower, nor on torch.
 
         The requests, not what they resolved to, are saved with the model,
         so each backend that loads it resolves them again.
 
         Args:
             *args: `keras.Model.compile` positional arguments (`optimizer`).
-            steps_per_execution: a positive integer (default 1) or
-                `"auto"`.
+            steps_per_execution: `"auto"` (the default) or a positive
+                integer.
             jit_compile: `"auto"`, `True` or `False`.
             **kwargs: other `keras.Model.compile` arguments.
 
         Example:
 
         ```python
-        model.compile(
-            optimizer=keras.optimizers.Adam(1e-3), steps_per_execution="auto"
-        )
+        model.compile(optimizer=keras.optimizers.Adam(1e-3))
         ```
         """
         super().compile(

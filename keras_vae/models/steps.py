@@ -17,6 +17,7 @@ how gradients are taken and how state is carried, so this module picks one
 on TensorFlow.
 """
 
+import math
 import os
 import re
 
@@ -285,6 +286,42 @@ def resolve_steps_per_execution(steps_per_execution):
         if tf.distribute.get_strategy().num_replicas_in_sync > 1:
             return 1
     return 1 if backend == "torch" else 32
+
+
+def dividing_steps_per_execution(steps_per_execution, *step_counts):
+    """The most steps per compiled call, up to `steps_per_execution`, that
+    divide every given number of steps.
+
+    Keras runs whole calls of `steps_per_execution` steps, so that with
+    `fit(steps_per_epoch=10)` and 32 steps per call each epoch would take
+    32 batches from an endless generator. `fit`, `evaluate` and `predict`
+    run with this value instead where it differs.
+
+    Args:
+        steps_per_execution: the compiled model's positive integer.
+        *step_counts: `steps_per_epoch`, `validation_steps` or `steps`:
+            positive integers, or `None` where not given.
+
+    Returns:
+        The largest divisor of every given count that is at most
+        `steps_per_execution`; `steps_per_execution` when none is given.
+
+    Example:
+
+    ```python
+    dividing_steps_per_execution(32, 10)  # 10
+    dividing_steps_per_execution(32, 100, 30)  # 10
+    ```
+    """
+    counts = [count for count in step_counts if count]
+    if not counts:
+        return steps_per_execution
+    common = math.gcd(*counts)
+    return max(
+        divisor
+        for divisor in range(1, min(steps_per_execution, common) + 1)
+        if common % divisor == 0
+    )
 
 
 def loadable_steps_per_execution(saved):

@@ -134,8 +134,7 @@ def test_free_bits_is_in_the_config_and_trains():
 
 def test_epoch_warmup_reaches_the_compiled_step(digits):
     vae = tiny_vae(beta=2.0)
-    # "auto": several steps per compiled call on JAX and TensorFlow.
-    vae.compile(optimizer="adam", steps_per_execution="auto")
+    # By default, several steps per compiled call on JAX and TensorFlow.
     history = vae.fit(
         digits,
         epochs=4,
@@ -159,6 +158,8 @@ def test_epoch_warmup_reaches_the_compiled_step(digits):
 
 def test_step_warmup_follows_the_optimizer_steps_across_fits(digits):
     vae = tiny_vae(beta=1.0)
+    # One step per call: with N, beta changes every N steps (documented).
+    vae.compile(optimizer="adam", steps_per_execution=1)
     recorder = BetaRecorder()
     warmup = KLWarmup(steps=8)
     vae.fit(

@@ -110,14 +110,6 @@ def test_compile_requests_are_saved_not_their_resolution(
     assert loaded.steps_per_execution == vae.steps_per_execution
 
 
-def test_auto_steps_per_execution_is_32_except_on_torch():
-    vae = tiny_vae()
-    assert vae.steps_per_execution == 1
-    vae.compile(optimizer="adam", steps_per_execution="auto")
-    expected = 1 if keras.backend.backend() == "torch" else 32
-    assert vae.steps_per_execution == expected
-
-
 def test_a_failed_save_leaves_the_previous_file_intact(tmp_path, monkeypatch):
     path = tmp_path / "vae.keras"
     vae = tiny_vae(seed=2)
