@@ -5,6 +5,7 @@ Usage:
     python benchmarks/throughput.py [--epochs 3] [--rounds 2] \
         [--batch-size 128] [--architecture mlp|conv] \
         [--backends jax,tensorflow,torch] [--steps-per-execution auto] \
+        [--one-step-rows jax,tensorflow] [--train-examples N] \
         [--jit-compile auto|true|false] [--reference PATH] [--json OUT]
 
 Writes real MNIST (from TFDS, offline copy included) as uint8 arrays to a
@@ -14,7 +15,11 @@ model) and of `keras_vae_run.py` under each backend, interleaved, so that
 machine noise hits them alike. Each run trains `--epochs` epochs on the
 same data with the same batch size. Speed is the median of the per-epoch
 samples/s of every epoch but the first (compilation, warm-up), over all
-rounds; the ratio is to the reference's median. The test -ELBO (one sample,
+rounds; the ratio is to the reference's median. Each backend runs as
+`VAE.compile` is called with no options (`steps_per_execution="auto"`), and
+those of `--one-step-rows` also with `steps_per_execution=1`, Keras' own
+default, to show what the default buys. `--train-examples` shortens the
+keras_vae runs' epochs (for the conv model; the reference keeps all 60,000). The test -ELBO (one sample,
 nats per example, the same definition in both) is the median over rounds.
 Peak RSS is the child process's. Last rows time each backend's input pipeline
 alone: batches of the training array drawn as `fit` draws them, no model.
@@ -203,6 +208,17 @@ def main():
         help="passed to keras_vae's compile (default: its own, auto)",
     )
     parser.add_argument(
+        "--one-step-rows",
+        default="jax,tensorflow",
+        help="backends also run with steps_per_execution=1, to show what "
+        "the default buys ('' for none)",
+    )
+    parser.add_argument(
+        "--train-examples",
+        type=int,
+        help="train on the first N training images (default: all 60,000)",
+    )
+    parser.add_argument(
         "--jit-compile",
         default="auto",
         choices=("auto", "true", "false"),
@@ -227,7 +243,10 @@ def main():
     elif not reference.is_file():
         parser.error(f"no reference script at {reference}")
 
-    runs = {name: [] for name in ["reference", *backends] if name}
+    one_step = [b for b in args.one_step_rows.split(",") if b in backends]
+    variants = [(backend, args.steps_per_execution) for backend in backends]
+    variants += [(backend, "1") for backend in one_step]
+    runs = {"reference": [], **{variant: [] for variant in variants}}
     with tempfile.TemporaryDirectory() as directory:
         data = pathlib.Path(directory) / "data.npz"
         write_mnist(data, args.data_dir)
@@ -237,19 +256,27 @@ def main():
                     run_reference(reference, data, args.epochs)
                 )
                 print(f"round {round_index + 1}: reference done", flush=True)
-            for backend in backends:
-                runs[backend].append(
+            for backend, steps_per_execution in variants:
+                options = {}
+                if args.train_examples:
+                    options["train_examples"] = args.train_examples
+                runs[backend, steps_per_execution].append(
                     run_keras_vae(
                         backend,
                         data,
                         args.epochs,
                         batch_size=args.batch_size,
                         architecture=args.architecture,
-                        steps_per_execution=args.steps_per_execution,
+                        steps_per_execution=steps_per_execution,
                         jit_compile=args.jit_compile,
+                        **options,
                     )
                 )
-                print(f"round {round_index + 1}: {backend} done", flush=True)
+                print(
+                    f"round {round_index + 1}: {backend} "
+                    f"(steps_per_execution={steps_per_execution}) done",
+                    flush=True,
+                )
         pipeline = {
             backend: pipeline_samples_per_s(data, args.batch_size, backend)
             for backend in backends
@@ -263,9 +290,12 @@ def main():
     reference_speed = (
         rows["reference (plain PyTorch)"]["samples_per_s"] if rows else None
     )
-    for backend in backends:
-        rows[f"keras_vae, {backend}"] = summarize(
-            runs[backend], reference_speed
+    for backend, steps_per_execution in variants:
+        name = f"keras_vae, {backend}"
+        if steps_per_execution != args.steps_per_execution:
+            name += f", steps_per_execution={steps_per_execution}"
+        rows[name] = summarize(
+            runs[backend, steps_per_execution], reference_speed
         )
 
     print(
@@ -274,17 +304,17 @@ def main():
         f"{time.strftime('%Y-%m-%d')}"
     )
     print(
-        f"{'run':30} {'samples/s':>10} {'x ref':>6} {'test -ELBO':>11} "
+        f"{'run':52} {'samples/s':>10} {'x ref':>6} {'test -ELBO':>11} "
         f"{'peak RSS MiB':>13}"
     )
     for name, row in rows.items():
         ratio = f"{row['ratio']:.2f}" if reference_speed else "-"
         print(
-            f"{name:30} {row['samples_per_s']:10.0f} {ratio:>6} "
+            f"{name:52} {row['samples_per_s']:10.0f} {ratio:>6} "
             f"{row['test_neg_elbo']:11.2f} {row['peak_rss_mib']:13.0f}"
         )
     for backend, speed in pipeline.items():
-        print(f"{'input pipeline alone, ' + backend:30} {speed:10.0f}")
+        print(f"{'input pipeline alone, ' + backend:52} {speed:10.0f}")
     record = {
         "command": " ".join([pathlib.Path(sys.argv[0]).name, *sys.argv[1:]]),
         "date": time.strftime("%Y-%m-%d"),
@@ -294,6 +324,7 @@ def main():
         "batch_size": args.batch_size,
         "epochs": args.epochs,
         "rounds": args.rounds,
+        "train_examples": args.train_examples or 60000,
         "rows": rows,
         "input_pipeline_samples_per_s": pipeline,
     }
