@@ -17,7 +17,7 @@ export TFDS_DATA_DIR := $(SHARED_TFDS)
 endif
 endif
 
-.PHONY: test demo venv clean
+.PHONY: test demo venv browser clean
 
 venv: $(VENV)/.installed
 
@@ -28,11 +28,25 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install -e ".[jax,torch,dev]"
 	touch $@
 
+# The explorer's browser tests drive Debian's chromium (headless, through
+# playwright). Installed here when missing and apt-get can run as root, as in
+# CI; otherwise those tests fail and say what to install.
+browser:
+	@if command -v chromium >/dev/null || command -v chromium-browser >/dev/null; then \
+		:; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing chromium for the browser tests..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "no chromium on PATH: the browser tests will fail (install Debian's chromium)"; \
+	fi
+
 # One pytest process per backend (Keras fixes its backend at import), the
 # three at once: the machine's cores are otherwise half idle. Each backend's
 # output is shown when it ends. KERAS_VAE_TEST_CACHE: files the three runs
 # share (the cross-backend models), written once per `make test`.
-test: venv
+test: venv browser
 	@rm -rf $(RESULTS); mkdir -p $(RESULTS); status=0; start=$$(date +%s); \
 	for backend in $(BACKENDS); do \
 		KERAS_BACKEND=$$backend KERAS_VAE_TEST_CACHE=$(CURDIR)/$(RESULTS) \

@@ -156,8 +156,7 @@ def build_parser():
         "--iw-samples",
         type=_positive_int,
         metavar="K",
-        help="samples per example of the IWAE bound (--model iwae; "
-        "default 5)",
+        help="samples per example of the IWAE bound (--model iwae; default 5)",
     )
     train.add_argument(
         "--dynamic-binarization",
@@ -182,7 +181,9 @@ def build_parser():
         "IWAE paper's: 200,200)",
     )
     train.add_argument(
-        "--activation", choices=ACTIVATIONS, default="relu",
+        "--activation",
+        choices=ACTIVATIONS,
+        default="relu",
         help="activation of the hidden layers (default relu)",
     )
     train.add_argument("--latent-dim", type=_positive_int, default=2)
@@ -271,6 +272,25 @@ def build_parser():
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument("--out", required=True, help="PNG file to write")
     _add_common_arguments(sample)
+
+    explore = commands.add_parser(
+        "explore",
+        help="explore a saved model's latent space in the browser",
+        description="Encode the test split and serve an interactive page: "
+        "the latent plane, one slider per dimension, interpolation and "
+        "drawing. Ctrl-C stops it.",
+    )
+    explore.add_argument("model", help="a .keras file written by train")
+    _add_data_arguments(explore)
+    explore.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="interface to serve on (default 127.0.0.1, this machine only)",
+    )
+    explore.add_argument(
+        "--port", type=int, default=8000, help="port (default 8000; 0: any)"
+    )
+    _add_common_arguments(explore)
     return parser
 
 
@@ -299,8 +319,9 @@ def _check_model_arguments(args):
             f"Received: --likelihood {args.likelihood}"
         )
     if args.model == "cvae" and args.data_parallel:
-        raise CommandError("--data-parallel trains --model vae, iwae or "
-                           "autoencoder, not cvae")
+        raise CommandError(
+            "--data-parallel trains --model vae, iwae or autoencoder, not cvae"
+        )
 
 
 def _build_model(args, x_train, num_classes):
@@ -357,9 +378,7 @@ def _test_data(model, x_test, args):
         "scoring on the test set binarized once with seed "
         f"{args.test_binarization_seed}"
     )
-    return keras_vae.datasets.binarize(
-        x_test, seed=args.test_binarization_seed
-    )
+    return keras_vae.datasets.binarize(x_test, seed=args.test_binarization_seed)
 
 
 def _labels(model, y):
@@ -564,11 +583,42 @@ def _sample(args):
     _print_written([out])
 
 
+def _explore(args):
+    from keras_vae.explorer import LatentSpace
+    from keras_vae.explorer import make_server
+
+    model = keras_vae.load_vae(args.model)
+    _, (x_test, y_test) = _load_data(args)
+    space = LatentSpace(model, x_test, y_test, dataset=args.dataset)
+    try:
+        server = make_server(space, args.host, args.port)
+    except OSError as error:
+        raise CommandError(
+            f"cannot serve on {args.host}:{args.port}: {error.strerror}"
+        ) from None
+    host, port = server.server_address[:2]
+    if args.host in ("0.0.0.0", "::", ""):
+        print(
+            f"warning: serving on all interfaces ({args.host}): anyone who "
+            "can reach this machine can use the page",
+            file=sys.stderr,
+        )
+    print(f"exploring {args.model}: http://{host}:{port}/ (Ctrl-C stops)")
+    sys.stdout.flush()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        print("stopped")
+    finally:
+        server.server_close()
+
+
 COMMANDS = {
     "train": _train,
     "evaluate": _evaluate,
     "plot": _plot,
     "sample": _sample,
+    "explore": _explore,
 }
 
 

@@ -1,0 +1,209 @@
+"""The explorer page in a real browser: headless Chromium, driven by Playwright.
+
+Needs Debian's `chromium` (`make test` installs it when run as root) and the
+`playwright` package (the `dev` extra). Without them these tests fail, never
+skip: the page is part of the product.
+"""
+
+import os
+import pathlib
+import shutil
+import threading
+
+import pytest
+
+from keras_vae.explorer import LatentSpace
+from keras_vae.explorer import make_server
+from tests.helpers import load_real
+from tests.helpers import synthetic_digits
+from tests.helpers import tiny_vae
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+SHIPPED_VAE = ROOT / "saved_models" / "binarized_mnist" / "vae.keras"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+TIMEOUT_MS = 30_000
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if CHROMIUM is None:
+        pytest.fail(
+            "The browser tests need Debian's chromium on PATH: `make test` "
+            "installs it as root (`apt-get install chromium`)."
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        # Chromium's sandbox refuses to run as root, as CI does.
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox"]
+        )
+        yield browser
+        browser.close()
+
+
+def serving(space):
+    server = make_server(space, port=0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    host, port = server.server_address[:2]
+    return server, f"http://{host}:{port}/"
+
+
+class Page:
+    """A page of the explorer, with every console error and warning kept."""
+
+    def __init__(self, browser, url):
+        self.page = browser.new_page(viewport={"width": 1400, "height": 1100})
+        self.problems = []
+        self.page.on(
+            "console",
+            lambda message: (
+                message.type in ("error", "warning")
+                and self.problems.append(f"{message.type}: {message.text}")
+            ),
+        )
+        self.page.on(
+            "pageerror", lambda error: self.problems.append(str(error))
+        )
+        self.page.goto(url)
+        self.page.wait_for_selector(
+            'body[data-ready="true"]', timeout=TIMEOUT_MS
+        )
+
+    def pixels(self, selector):
+        """The RGBA bytes of an `<img>` as the page shows it."""
+        return self.page.evaluate(
+            """(selector) => {
+                const img = document.querySelector(selector);
+                const canvas = document.createElement('canvas');
+                canvas.width = img.naturalWidth;
+                canvas.height = img.naturalHeight;
+                const ctx = canvas.getContext('2d');
+                ctx.drawImage(img, 0, 0);
+                return Array.from(
+                    ctx.getImageData(0, 0, canvas.width, canvas.height).data
+                );
+            }""",
+            selector,
+        )
+
+    def wait_for_new_pixels(self, selector, before):
+        self.page.wait_for_function(
+            """([selector, before]) => {
+                const img = document.querySelector(selector);
+                if (!img.complete || img.naturalWidth === 0) return false;
+                const canvas = document.createElement('canvas');
+                canvas.width = img.naturalWidth;
+                canvas.height = img.naturalHeight;
+                const ctx = canvas.getContext('2d');
+                ctx.drawImage(img, 0, 0);
+                const now = ctx.getImageData(
+                    0, 0, canvas.width, canvas.height).data;
+                return now.some((value, i) => value !== before[i]);
+            }""",
+            arg=[selector, before],
+            timeout=TIMEOUT_MS,
+        )
+
+
+@pytest.fixture(scope="module")
+def page(browser):
+    x, y = synthetic_digits(60)
+    server, url = serving(LatentSpace(tiny_vae(latent_dim=2), x, y))
+    page = Page(browser, url)
+    yield page
+    page.page.close()
+    server.shutdown()
+    server.server_close()
+
+
+def test_the_page_loads_and_shows_a_decoded_image(page):
+    size = page.page.evaluate(
+        "[document.getElementById('decoded').naturalWidth,"
+        " document.getElementById('decoded').naturalHeight]"
+    )
+    assert size == [28, 28]
+    assert page.problems == []
+
+
+def test_moving_a_slider_changes_the_decoded_image(page):
+    before = page.pixels("#decoded")
+    page.page.locator("#slider-0").fill("3.5")
+    page.wait_for_new_pixels("#decoded", before)
+    assert page.problems == []
+
+
+def test_clicking_two_points_draws_the_interpolation(page):
+    page.page.click("#interpolate-mode")
+    plane = page.page.locator("#plane")
+    plane.click(position={"x": 120, "y": 140})
+    plane.click(position={"x": 400, "y": 380})
+    frames = page.page.locator("#interpolation img")
+    page.page.wait_for_function(
+        """() => {
+            const frames = document.querySelectorAll('#interpolation img');
+            return frames.length === 10 && Array.from(frames).every(
+                (img) => img.complete && img.naturalWidth === 28);
+        }""",
+        timeout=TIMEOUT_MS,
+    )
+    sources = [frames.nth(i).get_attribute("src") for i in range(10)]
+    assert all(src.startswith("data:image/png;base64,") for src in sources)
+    # The two ends are far apart on the plane: their decodings differ.
+    assert sources[0] != sources[-1]
+    assert page.problems == []
+
+
+def test_drawing_on_the_canvas_shows_a_posterior_ellipse(page):
+    box = page.page.locator("#draw").bounding_box()
+    mouse = page.page.mouse
+    mouse.move(box["x"] + 140, box["y"] + 40)
+    mouse.down()
+    for step in range(1, 21):
+        mouse.move(box["x"] + 140 + 3 * step, box["y"] + 40 + 10 * step)
+    mouse.up()
+    page.page.wait_for_function(
+        """() => {
+            const img = document.getElementById('draw-reconstruction');
+            return img.src.startsWith('data:image/png')
+                && document.getElementById('plane').dataset.ellipse;
+        }""",
+        timeout=TIMEOUT_MS,
+    )
+    x, y, rx, ry = map(
+        float, page.page.get_attribute("#plane", "data-ellipse").split(",")
+    )
+    assert rx > 0 and ry > 0
+    assert page.problems == []
+
+
+def test_a_screenshot_of_a_trained_model_on_real_digits(browser, tmp_path):
+    # The shipped binarized-MNIST VAE on real test digits when the offline
+    # copy is here (else synthetic ones): the README's screenshot.
+    import keras
+
+    real = load_real("mnist")
+    x, y = real[1] if real else synthetic_digits(500)
+    space = LatentSpace(
+        keras.saving.load_model(SHIPPED_VAE, safe_mode=True),
+        x[:2000],
+        y[:2000],
+        dataset="mnist" if real else "synthetic",
+    )
+    server, url = serving(space)
+    try:
+        page = Page(browser, url)
+        page.page.locator("#plane").click(position={"x": 260, "y": 260})
+        page.page.wait_for_function(
+            "document.getElementById('original').src.startsWith('data:')"
+            " || document.getElementById('decoded').naturalWidth === 28",
+            timeout=TIMEOUT_MS,
+        )
+        out = pathlib.Path(os.environ.get("KERAS_VAE_TEST_CACHE", tmp_path))
+        path = out / "explorer.png"
+        page.page.screenshot(path=str(path), full_page=True)
+        assert path.stat().st_size > 10_000
+        assert page.problems == []
+    finally:
+        server.shutdown()
+        server.server_close()
