@@ -541,6 +541,8 @@ class BaseAutoencoder(keras.Model):
         pipeline per call, which took 120 ms for one row on TensorFlow
         (`benchmarks/explorer_latency.py`), against 2-6 ms on JAX and torch."""
         if len(keras.tree.flatten(inputs)[0]) <= batch_size:
+            if isinstance(model.input, list) and not isinstance(inputs, list):
+                inputs = [inputs]  # as the model was built, without a warning
             outputs = keras.tree.map_structure(
                 ops.convert_to_numpy, model(inputs, training=False)
             )

@@ -41,6 +41,10 @@ def start(model_path, *options):
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+        # `make test` starts pytest in the background, where the shell
+        # ignores SIGINT, and children inherit that: give the command the
+        # Ctrl-C of a terminal.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     line = process.stdout.readline()
     match = re.search(r"http://([\d.]+):(\d+)/", line)
