@@ -97,9 +97,11 @@ class LatentSpace:
             if self.z_log_var is None
             else _rounded(self.z_log_var),
             "labels": None if self.labels is None else self.labels.tolist(),
+            # Not rounded: the page relies on the components being
+            # orthonormal to map the plane back to z.
             "pca": {
-                "mean": _rounded(self.pca_mean),
-                "components": _rounded(self.pca_components),
+                "mean": self.pca_mean.astype("float64").tolist(),
+                "components": self.pca_components.astype("float64").tolist(),
             },
         }
 

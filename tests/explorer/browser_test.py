@@ -186,8 +186,8 @@ def test_a_screenshot_of_a_trained_model_on_real_digits(browser, tmp_path):
     x, y = real[1] if real else synthetic_digits(500)
     space = LatentSpace(
         keras.saving.load_model(SHIPPED_VAE, safe_mode=True),
-        x[:2000],
-        y[:2000],
+        x[:1000],
+        y[:1000],
         dataset="mnist" if real else "synthetic",
     )
     server, url = serving(space)

@@ -260,7 +260,7 @@ queries = st.text(
 
 
 @hypothesis.given(z=queries, label=st.one_of(st.none(), queries))
-@hypothesis.settings(deadline=None, max_examples=60)
+@hypothesis.settings(deadline=None, max_examples=30)
 def test_malformed_decode_queries_never_fail_the_server(server, z, label):
     query = {"z": z} if label is None else {"z": z, "label": label}
     path = "/api/decode?" + urllib.parse.urlencode(query)
@@ -286,7 +286,7 @@ def test_malformed_decode_queries_never_fail_the_server(server, z, label):
         max_leaves=20,
     )
 )
-@hypothesis.settings(deadline=None, max_examples=60)
+@hypothesis.settings(deadline=None, max_examples=30)
 def test_malformed_post_bodies_get_400_not_a_crash(server, body):
     raw = json.dumps(body).encode()
     for path in ("/api/decode", "/api/encode"):
