@@ -19,8 +19,9 @@ rounds; the ratio is to the reference's median. Each backend runs as
 `VAE.compile` is called with no options (`steps_per_execution="auto"`), and
 those of `--one-step-rows` also with `steps_per_execution=1`, Keras' own
 default, to show what the default buys. `--train-examples` shortens the
-keras_vae runs' epochs (for the conv model; the reference keeps all 60,000). The test -ELBO (one sample,
-nats per example, the same definition in both) is the median over rounds.
+keras_vae runs' epochs (for the conv model; the reference keeps all
+60,000). The test -ELBO (one sample, nats per example, the same definition
+in both) is the median over rounds.
 Peak RSS is the child process's. Last rows time each backend's input pipeline
 alone: batches of the training array drawn as `fit` draws them, no model.
 
@@ -245,7 +246,11 @@ def main():
 
     one_step = [b for b in args.one_step_rows.split(",") if b in backends]
     variants = [(backend, args.steps_per_execution) for backend in backends]
-    variants += [(backend, "1") for backend in one_step]
+    if args.steps_per_execution != "1":
+        variants += [(backend, "1") for backend in one_step]
+    options = {}
+    if args.train_examples:
+        options["train_examples"] = args.train_examples
     runs = {"reference": [], **{variant: [] for variant in variants}}
     with tempfile.TemporaryDirectory() as directory:
         data = pathlib.Path(directory) / "data.npz"
@@ -257,9 +262,6 @@ def main():
                 )
                 print(f"round {round_index + 1}: reference done", flush=True)
             for backend, steps_per_execution in variants:
-                options = {}
-                if args.train_examples:
-                    options["train_examples"] = args.train_examples
                 runs[backend, steps_per_execution].append(
                     run_keras_vae(
                         backend,
