@@ -61,6 +61,7 @@ class LatentSpace:
         self._lock = threading.Lock()
         self.z_mean, self.z_log_var = self._encode(self.x, self.labels)
         self.pca_mean, self.pca_components = principal_plane(self.z_mean)
+        self._points = None
 
     @property
     def latent_dim(self):
@@ -71,7 +72,20 @@ class LatentSpace:
         return tuple(self.model.data_shape)
 
     def info(self):
-        """What the page needs to lay itself out, as a JSON-ready dict."""
+        """What the page needs to lay itself out.
+
+        Returns:
+            A JSON-ready dict: `model` (the class name), `latent_dim`,
+            `data_shape`, `has_posterior` and `posterior_note` (why not),
+            `num_classes` (`ConditionalVAE` only), `can_draw` (a
+            single-channel image input), `dataset` and `num_points`.
+
+        Example:
+
+        ```python
+        space.info()["latent_dim"]  # 2
+        ```
+        """
         shape = self.data_shape
         return {
             "model": type(self.model).__name__,
@@ -90,20 +104,35 @@ class LatentSpace:
 
     def points(self):
         """The encoded examples and the plane of their first two principal
-        components, as a JSON-ready dict."""
-        return {
-            "z_mean": _rounded(self.z_mean),
-            "z_log_var": None
-            if self.z_log_var is None
-            else _rounded(self.z_log_var),
-            "labels": None if self.labels is None else self.labels.tolist(),
-            # Not rounded: the page relies on the components being
-            # orthonormal to map the plane back to z.
-            "pca": {
-                "mean": self.pca_mean.astype("float64").tolist(),
-                "components": self.pca_components.astype("float64").tolist(),
-            },
-        }
+        components, built on the first call (they never change).
+
+        Returns:
+            A JSON-ready dict: `z_mean` and `z_log_var` (`None` for an
+            autoencoder), rows of `latent_dim` numbers rounded to 5
+            decimals; `labels` or `None`; `pca`, the `mean` and the two
+            orthonormal `components` of `principal_plane`.
+
+        Example:
+
+        ```python
+        plane = np.asarray(space.points()["z_mean"])[:, :2]
+        ```
+        """
+        if self._points is None:
+            self._points = {
+                "z_mean": _rounded(self.z_mean),
+                "z_log_var": _rounded(self.z_log_var),
+                "labels": None if self.labels is None else self.labels.tolist(),
+                # Not rounded: the page relies on the components being
+                # orthonormal to map the plane back to z.
+                "pca": {
+                    "mean": self.pca_mean.astype("float64").tolist(),
+                    "components": self.pca_components.astype(
+                        "float64"
+                    ).tolist(),
+                },
+            }
+        return self._points
 
     def decode(self, z, label=None):
         """Decodes latent points to the mean of `p(x | z)`, clipped to
@@ -121,11 +150,28 @@ class LatentSpace:
         Raises:
             RequestError: a bad `z` or `label`.
         """
-        z = self.checked_z(z)
+        z = self._checked_z(z)
         return self._decoded(z, self._checked_labels(label, len(z)))
 
     def decode_png(self, z, label=None):
-        """`decode` of one or more points, as PNG bytes each."""
+        """`decode`, each image as PNG bytes (see `to_png`).
+
+        Args:
+            z: as for `decode`.
+            label: as for `decode`.
+
+        Returns:
+            A list of `bytes`, one PNG per point.
+
+        Raises:
+            RequestError: a bad `z` or `label`.
+
+        Example:
+
+        ```python
+        png = space.decode_png([[0.0, 0.0]])[0]
+        ```
+        """
         return [to_png(image) for image in self.decode(z, label)]
 
     def encode(self, pixels, label=None):
@@ -149,7 +195,7 @@ class LatentSpace:
         z_mean, z_log_var = self._encode(x, labels)
         return {
             "z_mean": _rounded(z_mean[0]),
-            "z_log_var": None if z_log_var is None else _rounded(z_log_var[0]),
+            "z_log_var": _rounded(z_log_var, row=0),
             "reconstruction": data_url(self._decoded(z_mean, labels)[0]),
         }
 
@@ -181,12 +227,10 @@ class LatentSpace:
                 self._decoded(z_mean, self._example_labels(index))[0]
             ),
             "z_mean": _rounded(z_mean[0]),
-            "z_log_var": None
-            if self.z_log_var is None
-            else _rounded(self.z_log_var[index]),
+            "z_log_var": _rounded(self.z_log_var, row=index),
         }
 
-    def checked_z(self, z):
+    def _checked_z(self, z):
         """`z` as a float32 `(rows, latent_dim)` array, or a `RequestError`
         that says what is wrong with it."""
         if not isinstance(z, list) or not z:
@@ -302,8 +346,22 @@ def principal_plane(z):
 
 
 def to_png(image):
-    """PNG bytes of an image in `[0, 1]`: `(h, w, 1)` or `(h, w)` as grey,
-    `(h, w, 3)` as RGB, and any other shape as one row of grey pixels."""
+    """PNG bytes of an image.
+
+    Args:
+        image: values in `[0, 1]`: `(h, w, 1)` or `(h, w)` is written as
+            grey, `(h, w, 3)` as RGB, and any other shape as one row of grey
+            pixels.
+
+    Returns:
+        The PNG file's `bytes`, 8 bits per channel.
+
+    Example:
+
+    ```python
+    pathlib.Path("digit.png").write_bytes(to_png(vae.decode(z)[0]))
+    ```
+    """
     pixels = np.round(np.asarray(image) * 255.0).astype("uint8")
     if pixels.ndim == 3 and pixels.shape[-1] == 1:
         pixels = pixels[..., 0]
@@ -315,7 +373,20 @@ def to_png(image):
 
 
 def data_url(image):
-    """`to_png(image)` as a `data:image/png;base64,...` URL."""
+    """An image as a URL that a page can show without another request.
+
+    Args:
+        image: as for `to_png`.
+
+    Returns:
+        `to_png(image)` as a `data:image/png;base64,...` string.
+
+    Example:
+
+    ```python
+    html = f'<img src="{data_url(x_test[0])}">'
+    ```
+    """
     encoded = base64.b64encode(to_png(image)).decode("ascii")
     return f"data:image/png;base64,{encoded}"
 
@@ -328,7 +399,13 @@ def _checked_number(value, name):
     return value
 
 
-def _rounded(array):
+def _rounded(array, row=None):
+    """`array` (or its `row`) rounded to 5 decimals as lists; `None` stays
+    `None` (an autoencoder's missing `z_log_var`)."""
+    if array is None:
+        return None
+    if row is not None:
+        array = array[row]
     return np.round(np.asarray(array, "float64"), 5).tolist()
 
 
