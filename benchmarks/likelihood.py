@@ -21,9 +21,13 @@ it on all 10,000 test images:
   (`keras_vae.IWAE(num_samples=k)`), with KL warm-up (beta from 0 to 1 over
   the first `--kl-warmup-fraction` of the epochs), Adam (epsilon 1e-4) whose
   learning rate decays exponentially from `--learning-rate` to
-  `--final-learning-rate` over the run;
+  `--final-learning-rate` over the run; with `--ema-momentum M`, the
+  weights scored and shipped are Adam's exponential moving average of the
+  trained weights (Polyak averaging, `use_ema=True`);
 - model selection: the epoch with the best validation loss once beta is 1,
-  never the test set;
+  never the test set (with `--ema-momentum`, of the averaged weights; the
+  trained weights' validation loss is logged beside it, as
+  `val_loss_without_ema`);
 - test set: the 10,000 test images binarized once with `--test-seed`
   (`keras_vae.datasets.binarize`); test NLL = -mean `log_likelihood` with
   `--eval-iw-samples` samples, test -ELBO beside it; the first row is also
@@ -78,6 +82,22 @@ class EpochSeconds(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         logs["epoch_seconds"] = time.perf_counter() - self._start
+
+
+class ValidationWithoutEMA(keras.callbacks.Callback):
+    """Logs the validation loss of the trained weights, as
+    `val_loss_without_ema`, beside that of their moving average. Goes
+    before `keras.callbacks.SwapEMAWeights(swap_on_epoch=True)`, which
+    swaps the average in at the end of each epoch."""
+
+    def __init__(self, x_validation):
+        super().__init__()
+        self.x_validation = x_validation
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs["val_loss_without_ema"] = self.model.evaluate(
+            self.x_validation, batch_size=500, verbose=0, return_dict=True
+        )["loss"]
 
 
 class SaveBestAfterWarmup(keras.callbacks.Callback):
@@ -150,9 +170,21 @@ def train(name, args, x_train, x_validation):
         decay_steps=args.epochs * steps_per_epoch,
         decay_rate=args.final_learning_rate / args.learning_rate,
     )
+    ema = args.ema_momentum is not None
     model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate, epsilon=ADAM_EPSILON)
+        optimizer=keras.optimizers.Adam(
+            learning_rate,
+            epsilon=ADAM_EPSILON,
+            use_ema=ema,
+            ema_momentum=args.ema_momentum if ema else 0.99,
+        )
     )
+    # BackupAndRestore first, so that it saves the trained weights, not the
+    # average swapped in for the epoch's end.
+    averaging = [
+        ValidationWithoutEMA(x_validation),
+        keras.callbacks.SwapEMAWeights(swap_on_epoch=True),
+    ]
     logged = read_log(log_path)
     best = min(
         (
@@ -179,6 +211,7 @@ def train(name, args, x_train, x_validation):
                 ),
                 keras_vae.callbacks.KLWarmup(epochs=warmup_epochs),
                 EpochSeconds(),
+                *(averaging if ema else []),
                 SaveBestAfterWarmup(best_path, warmup_epochs, best),
                 keras.callbacks.CSVLogger(log_path, append=True),
             ],
@@ -201,6 +234,7 @@ def train(name, args, x_train, x_validation):
         "selected_epoch": int(best_epoch["epoch"]) + 1,
         "validation_loss": float(best_epoch["val_loss"]),
         "kl_warmup_epochs": warmup_epochs,
+        "ema_momentum": args.ema_momentum,
         "train_seconds": round(
             sum(float(row["epoch_seconds"]) for row in logged), 1
         ),
@@ -236,9 +270,7 @@ def evaluate(name, args, x_test, test_seed):
         "test_nll_stderr": round(
             float(log_likelihood.std() / math.sqrt(len(x))), 3
         ),
-        "test_elbo": round(
-            terms["reconstruction_loss"] + terms["kl_loss"], 3
-        ),
+        "test_elbo": round(terms["reconstruction_loss"] + terms["kl_loss"], 3),
         "eval_seconds": round(seconds, 1),
     }
 
@@ -285,6 +317,12 @@ def main():
     parser.add_argument("--learning-rate", type=float, default=1e-3)
     parser.add_argument("--final-learning-rate", type=float, default=1e-4)
     parser.add_argument("--kl-warmup-fraction", type=float, default=0.1)
+    parser.add_argument(
+        "--ema-momentum",
+        type=float,
+        help="score and ship the moving average of the weights, with this "
+        "momentum per step (e.g. 0.9999); default: the trained weights",
+    )
     parser.add_argument("--eval-iw-samples", type=int, default=5000)
     parser.add_argument("--test-seed", type=int, default=0)
     parser.add_argument(
@@ -309,9 +347,7 @@ def main():
     parser.add_argument(
         "--work-dir", default=str(ROOT / "benchmarks" / "likelihood_runs")
     )
-    parser.add_argument(
-        "--models-dir", default="saved_models/binarized_mnist"
-    )
+    parser.add_argument("--models-dir", default="saved_models/binarized_mnist")
     parser.add_argument(
         "--json", default=str(ROOT / "benchmarks" / "likelihood.json")
     )

@@ -135,6 +135,7 @@ def test_likelihood_trains_scores_and_ships_each_row_then_resumes(
         "--limit", "128",
         "--validation-images", "32",
         "--eval-iw-samples", "20",
+        "--ema-momentum", "0.9",
         "--work-dir", str(tmp_path / "work"),
         "--models-dir", str(tmp_path / "models"),
         "--json", str(tmp_path / "likelihood.json"),
@@ -152,6 +153,15 @@ def test_likelihood_trains_scores_and_ships_each_row_then_resumes(
         assert row["test_nll"] < row["test_elbo"] + 1.0
         assert 0 < row["spot_check"]["test_nll"] < 800
         assert "second_test_draw" in row
+        # Validation scores the moving average, not the trained weights.
+        assert row["ema_momentum"] == 0.9
+        log = likelihood.read_log(
+            tmp_path / "work" / "iwae5" / "training_log.csv"
+        )
+        assert all(
+            float(epoch["val_loss"]) != float(epoch["val_loss_without_ema"])
+            for epoch in log
+        )
         model = keras.saving.load_model(row["model"], safe_mode=True)
         assert type(model) is keras_vae.IWAE and model.num_samples == 5
         assert model.dynamic_binarization and not model.compiled
