@@ -292,15 +292,14 @@ def read_rows(path):
     return {row["name"]: row for row in json.loads(path.read_text())["rows"]}
 
 
-def write_rows(path, rows, command):
-    """Writes `rows` over those of the same names; `command=None` keeps the
-    recorded command (the one that trained the rows)."""
+def write_rows(path, rows):
+    """Writes `rows` over those of the same names; each row names the
+    command that trained it."""
     previous = json.loads(path.read_text()) if path.exists() else {}
     by_name = {row["name"]: row for row in previous.get("rows", [])}
     by_name.update({row["name"]: row for row in rows})
     result = {
         "protocol": __doc__.split("\n\n", 2)[2].split("\n\nWork files")[0],
-        "command": command or previous.get("command"),
         "machine": f"{platform.processor() or platform.machine()}, "
         f"{__import__('os').cpu_count()} CPUs",
         "versions": versions(),
@@ -382,7 +381,7 @@ def main():
                 "command": command,
             }
             print(json.dumps(row))
-            write_rows(json_path, [row], command=None)
+            write_rows(json_path, [row])
             continue
         objective, train_iw_samples = ROWS[name]
         row = {
@@ -398,6 +397,7 @@ def main():
             "test_binarization_seed": args.test_seed,
             "backend": keras.backend.backend(),
             "date": datetime.date.today().isoformat(),
+            "command": command,
         }
         if index == 0 and args.second_test_seed is not None:
             other = evaluate(name, args, x_test, args.second_test_seed)
@@ -408,7 +408,7 @@ def main():
             }
         print(json.dumps(row))
         rows.append(row)
-        write_rows(json_path, rows, command)
+        write_rows(json_path, rows)
 
 
 if __name__ == "__main__":
