@@ -88,15 +88,20 @@ class ValidationWithoutEMA(keras.callbacks.Callback):
     """Logs the validation loss of the trained weights, as
     `val_loss_without_ema`, beside that of their moving average. Goes
     before `keras.callbacks.SwapEMAWeights(swap_on_epoch=True)`, which
-    swaps the average in at the end of each epoch."""
+    swaps the average in at the end of each epoch. `batch_size` is fit's,
+    so that the validation batches' compiled step is reused."""
 
-    def __init__(self, x_validation):
+    def __init__(self, x_validation, batch_size):
         super().__init__()
         self.x_validation = x_validation
+        self.batch_size = batch_size
 
     def on_epoch_end(self, epoch, logs=None):
         logs["val_loss_without_ema"] = self.model.evaluate(
-            self.x_validation, batch_size=500, verbose=0, return_dict=True
+            self.x_validation,
+            batch_size=self.batch_size,
+            verbose=0,
+            return_dict=True,
         )["loss"]
 
 
@@ -170,21 +175,24 @@ def train(name, args, x_train, x_validation):
         decay_steps=args.epochs * steps_per_epoch,
         decay_rate=args.final_learning_rate / args.learning_rate,
     )
-    ema = args.ema_momentum is not None
+    ema = (
+        {}
+        if args.ema_momentum is None
+        else {"use_ema": True, "ema_momentum": args.ema_momentum}
+    )
     model.compile(
         optimizer=keras.optimizers.Adam(
-            learning_rate,
-            epsilon=ADAM_EPSILON,
-            use_ema=ema,
-            ema_momentum=args.ema_momentum if ema else 0.99,
+            learning_rate, epsilon=ADAM_EPSILON, **ema
         )
     )
-    # BackupAndRestore first, so that it saves the trained weights, not the
-    # average swapped in for the epoch's end.
-    averaging = [
-        ValidationWithoutEMA(x_validation),
-        keras.callbacks.SwapEMAWeights(swap_on_epoch=True),
-    ]
+    averaging = (
+        [
+            ValidationWithoutEMA(x_validation, args.batch_size),
+            keras.callbacks.SwapEMAWeights(swap_on_epoch=True),
+        ]
+        if ema
+        else []
+    )
     logged = read_log(log_path)
     best = min(
         (
@@ -211,7 +219,9 @@ def train(name, args, x_train, x_validation):
                 ),
                 keras_vae.callbacks.KLWarmup(epochs=warmup_epochs),
                 EpochSeconds(),
-                *(averaging if ema else []),
+                # After BackupAndRestore, so that backups hold the trained
+                # weights, not the average swapped in at the epoch's end.
+                *averaging,
                 SaveBestAfterWarmup(best_path, warmup_epochs, best),
                 keras.callbacks.CSVLogger(log_path, append=True),
             ],
