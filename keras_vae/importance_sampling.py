@@ -152,6 +152,14 @@ class _LogSumWeights(keras.Model):
         )
         return ops.logsumexp(log_p_x_given_z + log_prior_ratio, axis=0)
 
+    def make_predict_function(self, force=False):
+        if self.predict_function is None or force:
+            super().make_predict_function(force=True)
+            self.predict_function = steps.predict_outputs_on_host(
+                self.predict_function
+            )
+        return self.predict_function
+
 
 def _estimator(model, num_samples, jit_compile):
     """The model's `_LogSumWeights` for these settings, made once: a later
