@@ -5,6 +5,7 @@ import numpy as np
 
 from keras_vae.models import steps
 from tests.helpers import tiny_vae
+from tests.helpers import to_numpy
 
 BACKEND = keras.backend.backend()
 
@@ -26,5 +27,5 @@ def test_torch_predict_steps_return_numpy_copies_other_backends_unchanged():
     outputs = host_step([z])
     assert isinstance(outputs, np.ndarray)
     np.testing.assert_allclose(
-        outputs, keras.ops.convert_to_numpy(decoder(z)), rtol=1e-6
+        outputs, to_numpy(decoder(z)), rtol=1e-6
     )
