@@ -16,6 +16,8 @@ from keras_vae.models.encoders import build_mlp_encoder
 from keras_vae.models.iwae import IWAE
 from keras_vae.models.loading import load_vae
 from keras_vae.models.vae import VAE
+from keras_vae.presets import from_preset
+from keras_vae.presets import presets
 
 __version__ = "0.1.0"
 
@@ -32,8 +34,10 @@ __all__ = [
     "build_mlp_encoder",
     "callbacks",
     "datasets",
+    "from_preset",
     "layers",
     "load_vae",
     "losses",
     "plots",
+    "presets",
 ]

@@ -24,6 +24,10 @@ BACKENDS = ("jax", "tensorflow", "torch")
 ARCHITECTURES = ("mlp", "conv")
 MODELS = ("vae", "iwae", "cvae", "autoencoder")
 ACTIVATIONS = ("relu", "tanh", "elu", "gelu", "silu", "sigmoid")
+MODEL_HELP = (
+    "a .keras file written by train, or the name of a shipped model: "
+    f"{', '.join(keras_vae.presets())}"
+)
 
 
 class CommandError(Exception):
@@ -237,7 +241,7 @@ def build_parser():
         description="Print the test -ELBO, reconstruction and KL terms (nats "
         "per example) of a saved model.",
     )
-    evaluate.add_argument("model", help="a .keras file written by train")
+    evaluate.add_argument("model", help=MODEL_HELP)
     _add_data_arguments(evaluate)
     evaluate.add_argument("--batch-size", type=_positive_int, default=500)
     evaluate.add_argument(
@@ -257,7 +261,7 @@ def build_parser():
         help="write every plot of a saved model",
         description="Write every plot of a saved model on the test split.",
     )
-    plot.add_argument("model", help="a .keras file written by train")
+    plot.add_argument("model", help=MODEL_HELP)
     _add_data_arguments(plot)
     plot.add_argument("--output-dir", required=True)
     _add_common_arguments(plot)
@@ -267,7 +271,7 @@ def build_parser():
         help="write a PNG grid of samples from the prior",
         description="Decode draws of z ~ N(0, I) and write them as a PNG grid.",
     )
-    sample.add_argument("model", help="a .keras file written by train")
+    sample.add_argument("model", help=MODEL_HELP)
     sample.add_argument("-n", "--num-samples", type=_positive_int, default=64)
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument("--out", required=True, help="PNG file to write")
@@ -280,7 +284,7 @@ def build_parser():
         "the latent plane, one slider per dimension, interpolation and "
         "drawing. Ctrl-C stops it.",
     )
-    explore.add_argument("model", help="a .keras file written by train")
+    explore.add_argument("model", help=MODEL_HELP)
     _add_data_arguments(explore)
     explore.add_argument(
         "--host",
@@ -292,6 +296,18 @@ def build_parser():
     )
     _add_common_arguments(explore)
     return parser
+
+
+def _load_model(model):
+    """The model in the `.keras` file `model`, or the preset of that name."""
+    if model in keras_vae.presets() and not pathlib.Path(model).exists():
+        return keras_vae.from_preset(model)
+    try:
+        return keras_vae.load_vae(model)
+    except FileNotFoundError as error:
+        raise FileNotFoundError(
+            f"{error} Or a preset name: {', '.join(keras_vae.presets())}."
+        ) from None
 
 
 def _load_data(args):
@@ -533,7 +549,7 @@ def _read_training_log(path):
 
 
 def _evaluate(args):
-    model = keras_vae.load_vae(args.model)
+    model = _load_model(args.model)
     _, (x_test, y_test) = _load_data(args)
     x_test = _test_data(model, x_test, args)
     labels = _labels(model, y_test)
@@ -564,7 +580,7 @@ def _evaluate(args):
 
 
 def _plot(args):
-    model = keras_vae.load_vae(args.model)
+    model = _load_model(args.model)
     _, (x_test, y_test) = _load_data(args)
     _print_written(
         keras_vae.plots.save_all(
@@ -574,7 +590,7 @@ def _plot(args):
 
 
 def _sample(args):
-    vae = keras_vae.load_vae(args.model)
+    vae = _load_model(args.model)
     out = pathlib.Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     keras_vae.plots.plot_samples(
@@ -587,7 +603,7 @@ def _explore(args):
     from keras_vae.explorer import LatentSpace
     from keras_vae.explorer import make_server
 
-    model = keras_vae.load_vae(args.model)
+    model = _load_model(args.model)
     _, (x_test, y_test) = _load_data(args)
     space = LatentSpace(model, x_test, y_test, dataset=args.dataset)
     try:

@@ -9,7 +9,7 @@ import numpy as np
 
 import keras_vae
 from tests.helpers import REPO_ROOT
-from tests.helpers import offline_tfds
+from tests.helpers import mock_tfds
 
 sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
 
@@ -142,7 +142,7 @@ def test_likelihood_trains_scores_and_ships_each_row_then_resumes(
         "--verbose", "0",
     ]  # fmt: skip
     monkeypatch.setattr(sys, "argv", argv)
-    with offline_tfds():
+    with mock_tfds():
         likelihood.main()
         rows = json.loads((tmp_path / "likelihood.json").read_text())["rows"]
         (row,) = rows

@@ -3,7 +3,6 @@
 import csv
 import json
 import os
-import pathlib
 import signal
 import subprocess
 import sys
@@ -12,9 +11,9 @@ import time
 import keras
 
 from keras_vae import cli
-from tests.helpers import offline_tfds
+from tests.helpers import RUN_CLI
+from tests.helpers import mock_tfds
 
-RUN_CLI = pathlib.Path(__file__).with_name("run_cli.py")
 EPOCHS = 3
 
 
@@ -74,7 +73,7 @@ def test_killed_training_resumes_after_the_last_finished_epoch(
 
     # The same command again, in this process (killing is done): it starts
     # at the first unfinished epoch.
-    with offline_tfds():
+    with mock_tfds():
         assert cli.main(command[2:]) == 0
     out = capsys.readouterr().out
     assert "resuming the interrupted training" in out
@@ -92,7 +91,7 @@ def test_nan_loss_stops_training_says_so_and_saves_nothing(tmp_path, capsys):
     # Adam's first step moves every weight by about the learning rate.
     args = train_command(tmp_path, "--learning-rate", "1e30")
     args += ["--likelihood", "gaussian"]
-    with offline_tfds():
+    with mock_tfds():
         assert cli.main(args) == 1
     last_line = capsys.readouterr().err.strip().splitlines()[-1]
     assert last_line.startswith(

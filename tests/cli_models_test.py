@@ -7,7 +7,7 @@ import pytest
 
 import keras_vae
 from keras_vae import cli
-from tests.helpers import offline_tfds
+from tests.helpers import mock_tfds
 
 
 def run(capsys, *argv):
@@ -17,8 +17,7 @@ def run(capsys, *argv):
 
 
 def quick_train(capsys, run_dir, *argv):
-    with offline_tfds() as data_dir:
-        data_args = ["--data-dir", data_dir] if data_dir else []
+    with mock_tfds():
         return run(
             capsys,
             "train",
@@ -32,14 +31,11 @@ def quick_train(capsys, run_dir, *argv):
             0,
             "--output-dir",
             run_dir,
-            *data_args,
             *argv,
         )
 
 
-def test_iwae_on_the_binarized_protocol_trains_and_evaluates(
-    tmp_path, capsys
-):
+def test_iwae_on_the_binarized_protocol_trains_and_evaluates(tmp_path, capsys):
     run_dir = tmp_path / "iwae"
     status, out, err = quick_train(
         capsys,
@@ -67,11 +63,11 @@ def test_iwae_on_the_binarized_protocol_trains_and_evaluates(
     assert activations == {"tanh", "linear"}
     metrics = json.loads((run_dir / "metrics.json").read_text())
     # The k-sample bound is tighter than the -ELBO beside it.
-    assert metrics["loss"] < metrics["reconstruction_loss"] + metrics[
-        "kl_loss"
-    ] + 1.0
-    with offline_tfds() as data_dir:
-        data_args = ["--data-dir", data_dir] if data_dir else []
+    assert (
+        metrics["loss"]
+        < metrics["reconstruction_loss"] + metrics["kl_loss"] + 1.0
+    )
+    with mock_tfds():
         status, out, _ = run(
             capsys,
             "evaluate",
@@ -82,7 +78,6 @@ def test_iwae_on_the_binarized_protocol_trains_and_evaluates(
             20,
             "--test-binarization-seed",
             3,
-            *data_args,
         )
     assert status == 0
     assert "binarized once with seed 3" in out
@@ -108,14 +103,19 @@ def test_the_other_models_train(tmp_path, capsys, model, model_class, plot):
     "argv, message",
     [
         (["--model", "vae", "--iw-samples", "5"], "--model iwae"),
-        (["--architecture", "conv", "--mean-output-bias"], "--architecture mlp"),
+        (
+            ["--architecture", "conv", "--mean-output-bias"],
+            "--architecture mlp",
+        ),
         (
             ["--likelihood", "gaussian", "--dynamic-binarization"],
             "--likelihood bernoulli",
         ),
     ],
 )
-def test_conflicting_options_fail_with_one_line(tmp_path, capsys, argv, message):
+def test_conflicting_options_fail_with_one_line(
+    tmp_path, capsys, argv, message
+):
     status, _, err = quick_train(capsys, tmp_path, *argv)
     assert status == 1
     assert err.count("\n") == 1 and message in err

@@ -6,7 +6,7 @@ import pytest
 
 import keras_vae
 from keras_vae import cli
-from tests.helpers import offline_tfds
+from tests.helpers import mock_tfds
 
 BACKEND = keras.backend.backend()
 
@@ -19,8 +19,7 @@ def run(capsys, *argv):
 
 def test_train_evaluate_plot_sample_round_trip(tmp_path, capsys):
     run_dir = tmp_path / "run"
-    with offline_tfds() as data_dir:
-        data_args = ["--data-dir", data_dir] if data_dir else []
+    with mock_tfds():
         status, out, _ = run(
             capsys,
             "train",
@@ -44,7 +43,6 @@ def test_train_evaluate_plot_sample_round_trip(tmp_path, capsys):
             0.1,
             "--output-dir",
             run_dir,
-            *data_args,
         )
         assert status == 0
         assert "test -ELBO" in out
@@ -84,7 +82,6 @@ def test_train_evaluate_plot_sample_round_trip(tmp_path, capsys):
             256,
             "--iw-samples",
             10,
-            *data_args,
         )
         assert status == 0
         # Between the two: the progress bar of the importance sampling.
@@ -104,7 +101,6 @@ def test_train_evaluate_plot_sample_round_trip(tmp_path, capsys):
             256,
             "--output-dir",
             plot_dir,
-            *data_args,
         )
         assert status == 0
         assert (plot_dir / "latent_manifold.png").stat().st_size > 0

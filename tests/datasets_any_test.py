@@ -4,9 +4,7 @@ TFDS datasets other than the offline MNIST copies are mocked with
 `tfds.testing.mock_data`: nothing here downloads.
 """
 
-import contextlib
 import types
-from unittest import mock
 
 import keras
 import numpy as np
@@ -16,46 +14,7 @@ import tensorflow_datasets as tfds
 from PIL import Image
 
 import keras_vae
-
-
-@contextlib.contextmanager
-def mock_tfds(data_dir, name, splits, num_examples=5):
-    """Mocks TFDS so that `name` has the given split names.
-
-    Writes the dataset's metadata with those splits to `data_dir`, so that
-    `builder.info.splits` is known as for prepared data, then serves
-    `num_examples` random examples per split (the same for every split).
-    Yields a function returning the split names `as_dataset` was asked for.
-    """
-    builder = tfds.builder(name, data_dir=data_dir)
-    builder.info.set_splits(
-        tfds.core.SplitDict(
-            [
-                tfds.core.SplitInfo(
-                    name=split, shard_lengths=[num_examples], num_bytes=0
-                )
-                for split in splits
-            ]
-        )
-    )
-    builder.data_path.mkdir(parents=True)
-    builder.info.write_to_directory(builder.data_dir)
-    requested = []
-    original_as_dataset = tfds.core.DatasetBuilder.as_dataset
-
-    def recording_as_dataset(self, split=None, **kwargs):
-        requested.append(split)
-        return original_as_dataset(self, split=split, **kwargs)
-
-    with tfds.testing.mock_data(
-        num_examples=num_examples,
-        policy=tfds.testing.MockPolicy.USE_FILES,
-        data_dir=str(data_dir),
-    ):
-        with mock.patch.object(
-            tfds.core.DatasetBuilder, "as_dataset", recording_as_dataset
-        ):
-            yield lambda: list(requested)
+from tests.helpers import mock_tfds
 
 
 def mock_images(name, data_dir):
@@ -66,7 +25,9 @@ def mock_images(name, data_dir):
 
 
 def test_load_cifar10_as_float_images_and_int_labels(tmp_path):
-    with mock_tfds(tmp_path, "cifar10", ["train", "test"]) as requested:
+    with mock_tfds(
+        tmp_path, ["cifar10"], ["train", "test"], num_examples=5
+    ) as requested:
         (x_train, y_train), (x_test, y_test) = keras_vae.datasets.load(
             "cifar10", data_dir=tmp_path, limit=3
         )
@@ -83,7 +44,7 @@ def test_load_cifar10_as_float_images_and_int_labels(tmp_path):
 
 
 def test_image_size_resizes_with_antialiasing(tmp_path):
-    with mock_tfds(tmp_path, "cifar10", ["train", "test"]):
+    with mock_tfds(tmp_path, ["cifar10"], ["train", "test"], num_examples=5):
         (x_train, _), _ = keras_vae.datasets.load(
             "cifar10", data_dir=tmp_path, limit=2, image_size=(8, 12)
         )
@@ -97,7 +58,7 @@ def test_image_size_resizes_with_antialiasing(tmp_path):
 
 
 def test_channels_converts_rgb_to_grayscale(tmp_path):
-    with mock_tfds(tmp_path, "cifar10", ["train", "test"]):
+    with mock_tfds(tmp_path, ["cifar10"], ["train", "test"], num_examples=5):
         (x_train, _), _ = keras_vae.datasets.load(
             "cifar10", data_dir=tmp_path, limit=2, channels=1
         )
@@ -108,7 +69,7 @@ def test_channels_converts_rgb_to_grayscale(tmp_path):
 
 
 def test_channels_converts_grayscale_to_rgb_and_resizes(tmp_path):
-    with mock_tfds(tmp_path, "mnist", ["train", "test"]):
+    with mock_tfds(tmp_path, ["mnist"], ["train", "test"], num_examples=5):
         (x_train, y_train), _ = keras_vae.datasets.load(
             "mnist", data_dir=tmp_path, limit=2, image_size=(32, 32), channels=3
         )
@@ -122,7 +83,7 @@ def test_channels_converts_grayscale_to_rgb_and_resizes(tmp_path):
 
 def test_dataset_without_label_gives_none_and_reads_test_split(tmp_path):
     splits = ["train", "validation", "test"]
-    with mock_tfds(tmp_path, "celeb_a", splits, num_examples=2) as requested:
+    with mock_tfds(tmp_path, ["celeb_a"], splits, num_examples=2) as requested:
         (x_train, y_train), (x_test, y_test) = keras_vae.datasets.load(
             "celeb_a", data_dir=tmp_path, image_size=(32, 32)
         )
@@ -132,13 +93,15 @@ def test_dataset_without_label_gives_none_and_reads_test_split(tmp_path):
 
 
 def test_validation_split_stands_in_for_a_missing_test_split(tmp_path):
-    with mock_tfds(tmp_path, "cifar10", ["train", "validation"]) as requested:
+    with mock_tfds(
+        tmp_path, ["cifar10"], ["train", "validation"], num_examples=5
+    ) as requested:
         keras_vae.datasets.load("cifar10", data_dir=tmp_path, limit=1)
     assert requested()[:2] == ["train", "validation"]
 
 
 def test_dataset_without_test_or_validation_split(tmp_path):
-    with mock_tfds(tmp_path, "cifar10", ["train", "extra"]):
+    with mock_tfds(tmp_path, ["cifar10"], ["train", "extra"], num_examples=5):
         with pytest.raises(
             ValueError,
             match=r"none of the splits \['test', 'validation'\].*"

@@ -143,6 +143,8 @@ def test_cpu_devices_split_without_one_thread_each_get_it_or_a_refusal(
     assert f'NPROC=8 XLA_FLAGS="{TWO_CPU_DEVICES}"' in late["error"]
 
 
+# It trains on TFDS mock data, in the process `run_distributed` starts.
+@pytest.mark.reads_datasets
 def test_cli_data_parallel(tmp_path, monkeypatch, capsys):
     if BACKEND == "torch":
         status = cli.main(

@@ -5,7 +5,7 @@ import runpy
 import pytest
 
 from tests.helpers import REPO_ROOT
-from tests.helpers import offline_tfds
+from tests.helpers import mock_tfds
 from tests.helpers import tiny_vae
 
 EXAMPLES = REPO_ROOT / "examples"
@@ -41,14 +41,14 @@ def example_main(name):
     ],
 )
 def test_training_examples(tmp_path, name, argv, written):
-    with offline_tfds():
+    with mock_tfds():
         example_main(name)([*argv, "--output-dir", str(tmp_path)])
     for path in written:
         assert (tmp_path / path).stat().st_size > 0
 
 
 def test_tf_data_example(capsys):
-    with offline_tfds():
+    with mock_tfds():
         example_main("train_from_tf_data.py")(
             ["--epochs", "1", "--limit", "256"]
         )
@@ -58,7 +58,7 @@ def test_tf_data_example(capsys):
 def test_latent_space_tour(tmp_path):
     vae = tiny_vae()
     vae.save(tmp_path / "vae.keras")
-    with offline_tfds():
+    with mock_tfds():
         example_main("latent_space_tour.py")(
             [
                 str(tmp_path / "vae.keras"),

@@ -5,6 +5,8 @@ import os
 import pathlib
 import subprocess
 import sys
+import tempfile
+from unittest import mock
 
 import keras
 import numpy as np
@@ -15,10 +17,27 @@ REPO_ROOT = pathlib.Path(__file__).resolve().parents[1]
 SHARED_TFDS_DIR = REPO_ROOT.parent / "shared" / "tensorflow_datasets"
 BACKENDS = ("tensorflow", "jax", "torch")
 IMAGE_SHAPE = (28, 28, 1)
+# `keras-vae` in a process of its own, on TFDS mock data.
+RUN_CLI = REPO_ROOT / "tests" / "run_cli.py"
+
+
+# Set by `pytest --hide-offline-data` (tests/conftest.py), and inherited by
+# the processes the tests start: the lookup below then finds nothing, as on a
+# machine that has no offline copy.
+HIDE_OFFLINE_DATA = "KERAS_VAE_TESTS_HIDE_OFFLINE_DATA"
+# What the skips of the tests that need real digits say is missing.
+NO_OFFLINE_DATA = (
+    "no offline TFDS copy of real MNIST (TFDS_DATA_DIR or "
+    "../shared/tensorflow_datasets)"
+)
+# The datasets `mock_tfds` serves when not told which.
+MOCKED_DATASETS = ("mnist", "fashion_mnist")
 
 
 def tfds_data_dir():
     """The TFDS directory holding real MNIST, or None: tests never download."""
+    if os.environ.get(HIDE_OFFLINE_DATA):
+        return None
     for directory in (os.environ.get("TFDS_DATA_DIR"), SHARED_TFDS_DIR):
         if directory and (pathlib.Path(directory) / "mnist").is_dir():
             return str(directory)
@@ -40,43 +59,81 @@ def synthetic_digits(num_examples, seed=0, shape=IMAGE_SHAPE):
 
 
 @contextlib.contextmanager
-def offline_tfds():
-    """Makes TFDS read the offline copy, else TFDS' mock data; no download.
+def mock_tfds(
+    data_dir=None,
+    names=MOCKED_DATASETS,
+    splits=("train", "test"),
+    num_examples=256,
+):
+    """Makes TFDS serve random images for `names`; nothing is read or fetched.
 
-    Yields the offline directory (also set as TFDS_DATA_DIR), or None when
-    mock data stands in for it.
+    Writes each dataset's metadata, with the given split names, to
+    `data_dir` (a temporary folder by default), so that `builder.info.splits`
+    is known as for prepared data; `tfds.testing.mock_data` then serves
+    `num_examples` random examples per split (the same for every split) to
+    `keras_vae.datasets.load` and anything else that asks TFDS, whatever
+    `data_dir` they pass. It patches this process only: a test that starts
+    the command in another process uses it there (`tests/run_cli.py`).
+
+    Yields a function returning the split names `as_dataset` was asked for.
     """
-    data_dir = tfds_data_dir()
-    if data_dir is None:
-        import tensorflow_datasets as tfds
+    import tensorflow_datasets as tfds
 
-        with tfds.testing.mock_data(num_examples=256):
-            yield None
-        return
-    previous = os.environ.get("TFDS_DATA_DIR")
-    os.environ["TFDS_DATA_DIR"] = data_dir
-    try:
-        yield data_dir
-    finally:
-        if previous is None:
-            del os.environ["TFDS_DATA_DIR"]
-        else:
-            os.environ["TFDS_DATA_DIR"] = previous
+    with contextlib.ExitStack() as stack:
+        if data_dir is None:
+            data_dir = stack.enter_context(tempfile.TemporaryDirectory())
+        for name in names:
+            builder = tfds.builder(name, data_dir=data_dir)
+            builder.info.set_splits(
+                tfds.core.SplitDict(
+                    [
+                        tfds.core.SplitInfo(
+                            name=split,
+                            shard_lengths=[num_examples],
+                            num_bytes=0,
+                        )
+                        for split in splits
+                    ]
+                )
+            )
+            builder.data_path.mkdir(parents=True)
+            builder.info.write_to_directory(builder.data_dir)
+        requested = []
+        original_as_dataset = tfds.core.DatasetBuilder.as_dataset
+
+        def recording_as_dataset(self, split=None, **kwargs):
+            requested.append(split)
+            return original_as_dataset(self, split=split, **kwargs)
+
+        stack.enter_context(
+            tfds.testing.mock_data(
+                num_examples=num_examples,
+                policy=tfds.testing.MockPolicy.USE_FILES,
+                data_dir=str(data_dir),
+            )
+        )
+        stack.enter_context(
+            mock.patch.object(
+                tfds.core.DatasetBuilder, "as_dataset", recording_as_dataset
+            )
+        )
+        yield lambda: list(requested)
 
 
 _REAL_DATA = {}
 
 
-def load_real(name):
-    """`keras_vae.datasets.load(name)` from the offline copy, cached; or None."""
+def load_real(name, limit=None):
+    """`keras_vae.datasets.load(name, limit=limit)` from the offline copy,
+    cached; or None when there is no copy."""
     data_dir = tfds_data_dir()
     if data_dir is None:
         return None
-    if name not in _REAL_DATA:
-        _REAL_DATA[name] = keras_vae.datasets.load(
-            name, data_dir=data_dir, download=False
+    if (name, limit) not in _REAL_DATA:
+        _REAL_DATA[name, limit] = keras_vae.datasets.load(
+            name, data_dir=data_dir, download=False, limit=limit
         )
-    return _REAL_DATA[name]
+    return _REAL_DATA[name, limit]
 
 
 def mnist_subset(num_train, num_test):
@@ -85,7 +142,7 @@ def mnist_subset(num_train, num_test):
     Returns:
         `(x_train, x_test, source)` with source "mnist" or "synthetic".
     """
-    real = load_real("mnist")
+    real = load_real("mnist", limit=max(num_train, num_test))
     if real is None:
         return (
             synthetic_digits(num_train, seed=0)[0],
@@ -126,6 +183,22 @@ def tiny_vae(
     )
     vae.compile(optimizer=keras.optimizers.Adam(learning_rate))
     return vae
+
+
+def shared_cache(tmp_path_factory, name):
+    """A directory for files that the three backends' runs share.
+
+    `make test` points KERAS_VAE_TEST_CACHE at a directory it empties before
+    its three pytest runs, so such files are made once per `make test`, not
+    once per backend (the runs lock the directory while one of them makes
+    them); plain pytest uses its own tmp directory.
+    """
+    shared = os.environ.get("KERAS_VAE_TEST_CACHE")
+    if not shared:
+        return tmp_path_factory.mktemp(name)
+    directory = pathlib.Path(shared) / name
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
 
 
 def to_numpy(value):

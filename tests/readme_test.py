@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from tests.helpers import NO_OFFLINE_DATA
 from tests.helpers import REPO_ROOT
 from tests.helpers import run_in_backend
 from tests.helpers import tfds_data_dir
@@ -28,7 +29,7 @@ def test_snippet_uses_the_public_api():
 
 
 @pytest.mark.large
-@pytest.mark.skipif(tfds_data_dir() is None, reason="needs the offline MNIST")
+@pytest.mark.skipif(tfds_data_dir() is None, reason=NO_OFFLINE_DATA)
 def test_snippet_runs_as_written(tmp_path, monkeypatch):
     import keras
 
@@ -90,3 +91,12 @@ def test_every_python_block_compiles():
     assert len(blocks) >= 8
     for block in blocks:
         compile(block, "README.md", "exec")
+
+
+def test_presets_snippet_runs_as_written():
+    readme = (REPO_ROOT / "README.md").read_text()
+    section = readme.split("### Shipped models by name")[1].split("\n## ")[0]
+    (snippet,) = re.findall(r"```python\n(.*?)```", section, flags=re.DOTALL)
+    namespace = {}
+    exec(compile(snippet, "README.md", "exec"), namespace)
+    assert namespace["digits"].shape == (16, 28, 28, 1)

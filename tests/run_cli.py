@@ -1,4 +1,4 @@
-"""Runs the `keras-vae` command on the offline MNIST copy or TFDS mock data.
+"""Runs the `keras-vae` command on TFDS mock data (`helpers.mock_tfds`).
 
 Usage: python tests/run_cli.py COMMAND [ARGS...]
 
@@ -9,12 +9,14 @@ For tests that need the command in a process of its own (e.g. to kill it):
 import pathlib
 import sys
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+# Appended: `keras_vae` comes from where Python finds it (the wheel under
+# PYTHONPATH in tests/wheel_test.py), `tests` from this checkout.
+sys.path.append(str(pathlib.Path(__file__).resolve().parents[1]))
 
 from keras_vae import cli  # noqa: E402
-from tests.helpers import offline_tfds  # noqa: E402
+from tests.helpers import mock_tfds  # noqa: E402
 
 if __name__ == "__main__":
-    with offline_tfds():
+    with mock_tfds():
         status = cli.main(sys.argv[1:])
     sys.exit(status)

@@ -41,7 +41,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import keras_vae  # noqa: E402
 from keras_vae import cli  # noqa: E402
 from keras_vae.models import steps  # noqa: E402
-from tests.helpers import offline_tfds  # noqa: E402
+from tests.helpers import mock_tfds  # noqa: E402
 from tests.helpers import synthetic_digits  # noqa: E402
 from tests.helpers import tiny_vae  # noqa: E402
 
@@ -200,8 +200,7 @@ def cli_train(output_dir):
         return scope, count
 
     steps.data_parallel = recording_data_parallel
-    with offline_tfds() as data_dir:
-        data_args = ["--data-dir", data_dir] if data_dir else []
+    with mock_tfds():
         status = cli.main(
             [
                 "train",
@@ -216,7 +215,6 @@ def cli_train(output_dir):
                 "--output-dir",
                 output_dir,
                 "--data-parallel",
-                *data_args,
             ]
         )
     return {"status": status, "num_replicas": sum(num_replicas)}

@@ -182,7 +182,7 @@ def test_a_screenshot_of_a_trained_model_on_real_digits(browser, tmp_path):
     # copy is here (else synthetic ones): the README's screenshot.
     import keras
 
-    real = load_real("mnist")
+    real = load_real("mnist", limit=1000)
     x, y = real[1] if real else synthetic_digits(500)
     space = LatentSpace(
         keras.saving.load_model(SHIPPED_VAE, safe_mode=True),

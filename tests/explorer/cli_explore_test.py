@@ -2,7 +2,6 @@
 
 import http.client
 import os
-import pathlib
 import re
 import signal
 import subprocess
@@ -11,9 +10,8 @@ import sys
 import pytest
 
 from keras_vae import cli
+from tests.helpers import RUN_CLI
 from tests.helpers import tiny_vae
-
-ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +26,7 @@ def start(model_path, *options):
     process = subprocess.Popen(
         [
             sys.executable,
-            str(ROOT / "tests" / "run_cli.py"),
+            str(RUN_CLI),
             "explore",
             str(model_path),
             "--limit",

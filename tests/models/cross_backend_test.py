@@ -13,25 +13,11 @@ import pytest
 
 import keras_vae
 from tests.helpers import BACKENDS
+from tests.helpers import shared_cache
 from tests.helpers import synthetic_digits
 from tests.helpers import to_numpy
 
 WRITER = pathlib.Path(__file__).with_name("write_saved_model.py")
-
-
-def cache_directory(tmp_path_factory):
-    """Where the writers' files go: shared by the runs of one `make test`.
-
-    `make test` points KERAS_VAE_TEST_CACHE at a directory it empties before
-    its three pytest runs, so the files are written once per `make test`,
-    not once per backend; plain pytest writes them in its own tmp directory.
-    """
-    shared = os.environ.get("KERAS_VAE_TEST_CACHE")
-    if not shared:
-        return tmp_path_factory.mktemp("saved_models")
-    directory = pathlib.Path(shared) / "saved_models"
-    directory.mkdir(parents=True, exist_ok=True)
-    return directory
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +30,7 @@ def saved_models(tmp_path_factory):
     backends' pytest at once: a lock on the cache makes the first one write
     and the others wait for its files.
     """
-    cache = cache_directory(tmp_path_factory)
+    cache = shared_cache(tmp_path_factory, "saved_models")
     with open(cache / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
         return _written(cache)
