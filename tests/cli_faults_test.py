@@ -19,7 +19,7 @@ EPOCHS = 3
 
 def train_command(output_dir, *extra):
     # Batches of 2 make an epoch of 128 examples last 64 steps, long enough
-    # to be killed in the middle of one.
+    # to be killed in the middle of one; a small network makes them quick.
     return [
         "train",
         "--dataset",
@@ -30,6 +30,8 @@ def train_command(output_dir, *extra):
         "2",
         "--epochs",
         str(EPOCHS),
+        "--hidden-units",
+        "32",
         "--verbose",
         "2",
         "--output-dir",

@@ -29,6 +29,8 @@ def test_train_evaluate_plot_sample_round_trip(tmp_path, capsys):
             "mlp",
             "--latent-dim",
             2,
+            "--hidden-units",
+            32,
             "--epochs",
             2,
             "--batch-size",

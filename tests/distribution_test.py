@@ -1,9 +1,10 @@
 """Data-parallel training on 2 CPU devices: JAX, TensorFlow; torch refuses.
 
-The devices are split before the backend starts, so each JAX or TensorFlow
-case runs `tests/run_distributed.py` in a process of its own, once, in the
-pytest process of that backend. Under torch the same tests check that data
-parallelism is refused with a clear error.
+The devices are split before the backend starts, so under JAX and
+TensorFlow the cases run in two processes of their own
+(`tests/run_distributed.py`), once per pytest process, and the tests check
+their results. Under torch the same tests check that data parallelism is
+refused with a clear error.
 """
 
 import json
@@ -23,10 +24,8 @@ SCRIPT = pathlib.Path(__file__).with_name("run_distributed.py")
 # Two JAX devices of the CPU, each running its matrix products on one
 # thread: with XLA's shared multi-threaded Eigen pool, their all-reduce
 # deadlocked on a 2-core machine (benchmarks/scaling.py, cpu_devices_flags).
-TWO_CPU_DEVICES = (
-    "--xla_force_host_platform_device_count=2 "
-    "--xla_cpu_multi_thread_eigen=false"
-)
+COUNT_ONLY = "--xla_force_host_platform_device_count=2"
+TWO_CPU_DEVICES = f"{COUNT_ONLY} --xla_cpu_multi_thread_eigen=false"
 
 # One step of float32 math with the batch's sums split in two and added:
 # the order of additions differs, so results agree to float32 rounding
@@ -36,10 +35,24 @@ LOSS_RTOL = 1e-6
 WEIGHT_ATOL = 1e-6
 
 
-def run_distributed(mode, output_dir, monkeypatch):
-    monkeypatch.setenv("XLA_FLAGS", TWO_CPU_DEVICES)
-    stdout = run_in_backend(BACKEND, SCRIPT, mode, output_dir, timeout=120)
-    return json.loads(stdout.splitlines()[-1])
+@pytest.fixture(scope="module")
+def distributed(tmp_path_factory):
+    """What `tests/run_distributed.py` found, in processes of its own."""
+    if BACKEND == "torch":
+        pytest.skip("torch refuses data parallelism: see each test")
+    results = {}
+    for mode in ("checks", "cli"):
+        output_dir = tmp_path_factory.mktemp(mode)
+        stdout = run_in_backend(
+            BACKEND,
+            SCRIPT,
+            mode,
+            output_dir,
+            timeout=300,
+            environment={"XLA_FLAGS": COUNT_ONLY, "NPROC": None},
+        )
+        results[mode] = json.loads(stdout.splitlines()[-1])
+    return {**results["checks"], "cli": results["cli"], "cli_dir": output_dir}
 
 
 def check_jax_step(results):
@@ -90,19 +103,19 @@ def check_tensorflow_step(results):
         )
 
 
-def test_one_step_on_two_devices_matches_one_device(tmp_path, monkeypatch):
+def test_one_step_on_two_devices_matches_one_device(request):
     if BACKEND == "torch":
         with pytest.raises(ValueError, match="KERAS_BACKEND='torch'"):
             steps.data_parallel()
         return
-    results = run_distributed(f"{BACKEND}_step", tmp_path, monkeypatch)
+    results = request.getfixturevalue("distributed")["step"]
     {"jax": check_jax_step, "tensorflow": check_tensorflow_step}[BACKEND](
         results
     )
 
 
 def test_cpu_devices_split_without_one_thread_each_get_it_or_a_refusal(
-    tmp_path, monkeypatch
+    request,
 ):
     """Two JAX CPU devices sharing XLA's Eigen pool aborted the process
     (XLA's all-reduce "Termination timeout") after the first epoch."""
@@ -110,24 +123,15 @@ def test_cpu_devices_split_without_one_thread_each_get_it_or_a_refusal(
         with pytest.raises(ValueError, match="KERAS_BACKEND='torch'"):
             steps.data_parallel()
         return
-    count_only = "--xla_force_host_platform_device_count=2"
-    monkeypatch.setenv("XLA_FLAGS", count_only)
-    monkeypatch.delenv("NPROC", raising=False)
-    early = json.loads(
-        run_in_backend(BACKEND, SCRIPT, "xla_flags", tmp_path).splitlines()[-1]
-    )
-    late = json.loads(
-        run_in_backend(
-            BACKEND, SCRIPT, "xla_flags_late", tmp_path
-        ).splitlines()[-1]
-    )
+    results = request.getfixturevalue("distributed")
+    early, late = results["xla_flags"], results["xla_flags_late"]
     if BACKEND == "tensorflow":
         # TensorFlow's devices ignore XLA_FLAGS: nothing to add or refuse.
         assert (
             early
             == late
             == {
-                "xla_flags": count_only,
+                "xla_flags": COUNT_ONLY,
                 "nproc": None,
                 "num_replicas": 2,
             }
@@ -145,7 +149,7 @@ def test_cpu_devices_split_without_one_thread_each_get_it_or_a_refusal(
 
 # It trains on TFDS mock data, in the process `run_distributed` starts.
 @pytest.mark.reads_datasets
-def test_cli_data_parallel(tmp_path, monkeypatch, capsys):
+def test_cli_data_parallel(request, tmp_path, capsys):
     if BACKEND == "torch":
         status = cli.main(
             ["train", "--data-parallel", "--output-dir", str(tmp_path)]
@@ -155,11 +159,12 @@ def test_cli_data_parallel(tmp_path, monkeypatch, capsys):
         assert error.startswith("keras-vae train: error: Data-parallel")
         assert error.count("\n") == 1
         return
-    results = run_distributed("cli", tmp_path, monkeypatch)
-    assert results == {"status": 0, "num_replicas": 2}
-    history = json.loads((tmp_path / "history.json").read_text())
+    results = request.getfixturevalue("distributed")
+    assert results["cli"] == {"status": 0, "num_replicas": 2}
+    output_dir = results["cli_dir"]
+    history = json.loads((output_dir / "history.json").read_text())
     assert len(history["val_loss"]) == 2
     assert history["loss"][1] < history["loss"][0]
-    vae = keras_vae.load_vae(tmp_path / "model.keras")
+    vae = keras_vae.load_vae(output_dir / "model.keras")
     assert vae.latent_dim == 2
-    assert (tmp_path / "latent_manifold.png").stat().st_size > 0
+    assert (output_dir / "latent_manifold.png").stat().st_size > 0

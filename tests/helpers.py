@@ -243,9 +243,12 @@ def gradients(fn, *inputs):
     return [t.grad.numpy() for t in tensors]
 
 
-def run_in_backend(backend, script, *args, timeout=300):
-    """Runs `python script args` under `KERAS_BACKEND=backend`; returns stdout."""
-    env = {**os.environ, "KERAS_BACKEND": backend}
+def run_in_backend(backend, script, *args, timeout=300, environment=None):
+    """Runs `python script args` under `KERAS_BACKEND=backend`, with the
+    variables of `environment` set (a value of None unsets one); returns
+    stdout."""
+    env = {**os.environ, **(environment or {}), "KERAS_BACKEND": backend}
+    env = {name: value for name, value in env.items() if value is not None}
     result = subprocess.run(
         [sys.executable, str(script), *map(str, args)],
         env=env,

@@ -1,20 +1,22 @@
 """Trains a tiny VAE on 2 CPU devices; prints what `distribution_test` checks.
 
 Run as `python tests/run_distributed.py MODE OUTPUT_DIR` with `KERAS_BACKEND`
-set; the devices must be split before the backend starts, hence a process
-of its own:
+set and `XLA_FLAGS=--xla_force_host_platform_device_count=2` (without the
+thread flag); the devices must be split before the backend starts, hence a
+process of its own. MODE is one of:
 
-- `jax_step`: needs `XLA_FLAGS=--xla_force_host_platform_device_count=2`.
-  One SGD step on one batch, on one device and under
-  `keras.distribution.DataParallel`, then save and load.
-- `tensorflow_step`: one SGD step and `evaluate` on one device and under
-  `tf.distribute.MirroredStrategy`, with `z = z_mean` so that both see the
-  same `z`.
-- `cli`: `keras-vae train --data-parallel` on 2 devices, into OUTPUT_DIR.
-- `xla_flags` / `xla_flags_late`: `data_parallel()` under `XLA_FLAGS` that
-  split the CPU without `--xla_cpu_multi_thread_eigen=false`, called before
-  JAX starts / after (`keras.random.normal` starts it): the flags after it,
-  or its error.
+- `checks`, three in order in one process: `xla_flags`, `data_parallel()`
+  before JAX starts (the flags it sets); `step`, one SGD step on one batch
+  on one device and data-parallel (JAX: under
+  `keras.distribution.DataParallel`, then save and load; TensorFlow: under
+  `tf.distribute.MirroredStrategy`, with `evaluate`, and `z = z_mean` so
+  that both see the same `z`); `xla_flags_late`, `data_parallel()` after
+  JAX started (`keras.random.normal` starts it), under the incomplete flags
+  again: its error.
+- `cli`: `keras-vae train --data-parallel` on 2 devices, on TFDS mock data,
+  into OUTPUT_DIR. A process of its own: after the step, a second
+  `MirroredStrategy` failed in TensorFlow's collectives, and JAX's global
+  distribution was the step's.
 
 The last line of stdout is a JSON dict of the results.
 """
@@ -210,6 +212,8 @@ def cli_train(output_dir):
                 "2",
                 "--batch-size",
                 "32",
+                "--hidden-units",
+                "32",
                 "--verbose",
                 "0",
                 "--output-dir",
@@ -217,6 +221,7 @@ def cli_train(output_dir):
                 "--data-parallel",
             ]
         )
+    steps.data_parallel = data_parallel
     return {"status": status, "num_replicas": sum(num_replicas)}
 
 
@@ -234,15 +239,28 @@ def data_parallel_flags(start_first):
     }
 
 
+def backend_step(output_dir):
+    run_step = {"jax": jax_step, "tensorflow": tensorflow_step}
+    x = synthetic_digits(BATCH_SIZE)[0]
+    return run_step[keras.backend.backend()](x, output_dir)
+
+
+def checks(output_dir):
+    """The checks but the command's, in one process (each process pays
+    seconds of imports): `data_parallel()` before JAX starts, which adds
+    the flags it needs; the step, under them; then, JAX started, the
+    incomplete flags again, which it must refuse."""
+    incomplete_flags = os.environ["XLA_FLAGS"]
+    results = {"xla_flags": data_parallel_flags(start_first=False)}
+    results["step"] = backend_step(output_dir)
+    os.environ["XLA_FLAGS"] = incomplete_flags
+    os.environ.pop("NPROC", None)
+    results["xla_flags_late"] = data_parallel_flags(start_first=True)
+    return results
+
+
 def main(mode, output_dir):
-    if mode == "cli":
-        results = cli_train(output_dir)
-    elif mode.startswith("xla_flags"):
-        results = data_parallel_flags(start_first=mode == "xla_flags_late")
-    else:
-        run_step = {"jax_step": jax_step, "tensorflow_step": tensorflow_step}
-        x = synthetic_digits(BATCH_SIZE)[0]
-        results = run_step[mode](x, output_dir)
+    results = {"checks": checks, "cli": cli_train}[mode](output_dir)
     print(json.dumps(results))
 
 
