@@ -7,10 +7,6 @@ BACKENDS := tensorflow jax torch
 DEMO_BACKEND ?= jax
 DEMO_EPOCHS ?= 20
 PYTEST_ARGS ?=
-# pytest-xdist workers per backend, each taking whole test files: with two,
-# the three backends' six processes keep both cores busy to the end instead
-# of leaving JAX's long tail to one.
-TEST_WORKERS ?= 2
 RESULTS := .test-results
 
 # `make demo` reads the offline TFDS copy beside the repository when there is
@@ -59,7 +55,6 @@ test: venv browser
 	for backend in $(BACKENDS); do \
 		KERAS_BACKEND=$$backend KERAS_VAE_TEST_CACHE=$(CURDIR)/$(RESULTS) \
 			$(BIN)/python -m pytest tests \
-			-n $(TEST_WORKERS) --dist loadfile \
 			--junitxml=$(RESULTS)/$$backend.xml $(PYTEST_ARGS) \
 			> $(RESULTS)/$$backend.log 2>&1 & \
 		eval "pid_$$backend=$$!"; \
