@@ -7,6 +7,8 @@ the repository's `saved_models/`, which the wheel installs as the package
 
 import importlib.resources
 
+from keras_vae.models.loading import load_vae
+
 # name: (file under saved_models/, one-line description). The figures are
 # those of benchmarks/likelihood.json, which the tests compare them with.
 _PRESETS = {
@@ -80,8 +82,6 @@ def from_preset(name):
     digits = vae.sample(16)
     ```
     """
-    from keras_vae.models.loading import load_vae
-
     # A real file even where the package is imported from a zip archive.
     with importlib.resources.as_file(_preset_file(name)) as path:
         return load_vae(path, safe_mode=True)
