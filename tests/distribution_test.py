@@ -21,6 +21,8 @@ from tests.helpers import run_in_backend
 
 BACKEND = keras.backend.backend()
 SCRIPT = pathlib.Path(__file__).with_name("run_distributed.py")
+# Its two processes (see its docstring).
+MODES = ("checks", "cli")
 # Two JAX devices of the CPU, each running its matrix products on one
 # thread: with XLA's shared multi-threaded Eigen pool, their all-reduce
 # deadlocked on a 2-core machine (benchmarks/scaling.py, cpu_devices_flags).
@@ -40,9 +42,9 @@ def distributed(tmp_path_factory):
     """What `tests/run_distributed.py` found, in processes of its own."""
     if BACKEND == "torch":
         pytest.skip("torch refuses data parallelism: see each test")
+    directories = {mode: tmp_path_factory.mktemp(mode) for mode in MODES}
     results = {}
-    for mode in ("checks", "cli"):
-        output_dir = tmp_path_factory.mktemp(mode)
+    for mode, output_dir in directories.items():
         stdout = run_in_backend(
             BACKEND,
             SCRIPT,
@@ -52,7 +54,11 @@ def distributed(tmp_path_factory):
             environment={"XLA_FLAGS": COUNT_ONLY, "NPROC": None},
         )
         results[mode] = json.loads(stdout.splitlines()[-1])
-    return {**results["checks"], "cli": results["cli"], "cli_dir": output_dir}
+    return {
+        **results["checks"],
+        "cli": results["cli"],
+        "cli_dir": directories["cli"],
+    }
 
 
 def check_jax_step(results):

@@ -1,8 +1,11 @@
 """Fixtures and checks shared by the tests (one backend per process)."""
 
 import contextlib
+import http.client
 import os
 import pathlib
+import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -241,6 +244,50 @@ def gradients(fn, *inputs):
     tensors = [torch.tensor(value, requires_grad=True) for value in inputs]
     fn(*tensors).backward()
     return [t.grad.numpy() for t in tensors]
+
+
+def start_explore(model, *options, env=None, cwd=None):
+    """`keras-vae explore MODEL` in a process of its own, on TFDS mock data
+    (64 test images, any free port).
+
+    Args:
+        model: a `.keras` path or a preset name.
+        *options: more arguments of the command.
+        env: the process's environment (default: this one's).
+        cwd: its working folder (default: this one's).
+
+    Returns:
+        `(process, host, port)`, from the URL it printed.
+    """
+    process = subprocess.Popen(
+        [sys.executable, str(RUN_CLI), "explore", str(model)]
+        + ["--limit", "64", "--port", "0", *options],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**(env or os.environ), "TF_CPP_MIN_LOG_LEVEL": "3"},
+        cwd=cwd,
+        # `make test` starts pytest in the background, where the shell
+        # ignores SIGINT, and children inherit that: give the command the
+        # Ctrl-C of a terminal.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    line = process.stdout.readline()
+    match = re.search(r"http://([\d.]+):(\d+)/", line)
+    if match is None:
+        process.kill()
+        raise AssertionError(
+            f"no URL printed: {line!r} {process.stderr.read()[-2000:]}"
+        )
+    return process, match.group(1), int(match.group(2))
+
+
+def http_get(host, port, path):
+    """`(status, body bytes)` of `GET path`."""
+    connection = http.client.HTTPConnection(host, port, timeout=60)
+    connection.request("GET", path)
+    response = connection.getresponse()
+    return response.status, response.read()
 
 
 def run_in_backend(backend, script, *args, timeout=300, environment=None):

@@ -8,10 +8,8 @@ wheel lacks, or code that reads files relative to the checkout, fails here.
 """
 
 import fcntl
-import http.client
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -23,8 +21,9 @@ import pytest
 
 import keras_vae
 from tests.helpers import REPO_ROOT
-from tests.helpers import RUN_CLI
+from tests.helpers import http_get
 from tests.helpers import shared_cache
+from tests.helpers import start_explore
 
 # What `pip wheel .` reads: the build's configuration and the package.
 SOURCES = ("pyproject.toml", "README.md", "keras_vae", "saved_models")
@@ -78,19 +77,16 @@ def _pip(command, *args):
 
 
 @pytest.fixture
-def outside(tmp_path):
-    """The environment and folder of a process away from the checkout."""
-
-    def run(installed):
-        environment = {
-            **os.environ,
-            "PYTHONPATH": str(installed),
-            "KERAS_BACKEND": keras.backend.backend(),
-            "TF_CPP_MIN_LOG_LEVEL": "3",
-        }
-        return {"env": environment, "cwd": tmp_path}
-
-    return run
+def outside(installed, tmp_path):
+    """The environment and folder of a process away from the checkout, with
+    the wheel's folder as its `PYTHONPATH`."""
+    environment = {
+        **os.environ,
+        "PYTHONPATH": str(installed),
+        "KERAS_BACKEND": keras.backend.backend(),
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+    }
+    return {"env": environment, "cwd": tmp_path}
 
 
 def test_the_wheel_imports_and_loads_every_preset(installed, outside, tmp_path):
@@ -99,16 +95,16 @@ import json, sys
 import numpy as np
 import keras_vae
 z = np.linspace(-2, 2, 3 * 50, dtype="float32").reshape(3, 50)
-decoded = {{}}
+decoded, types = {{}}, {{}}
 for name in keras_vae.presets():
     model = keras_vae.from_preset(name)
     decoded[name] = np.asarray(model.decode(z))
+    types[name] = type(model).__name__
 np.savez({str(tmp_path / "decoded.npz")!r}, **decoded)
 print(json.dumps({{
     "file": keras_vae.__file__,
     "presets": keras_vae.presets(),
-    "types": {{name: type(keras_vae.from_preset(name)).__name__
-              for name in keras_vae.presets()}},
+    "types": types,
 }}))
 """
     result = subprocess.run(
@@ -116,7 +112,7 @@ print(json.dumps({{
         capture_output=True,
         text=True,
         timeout=300,
-        **outside(installed),
+        **outside,
     )
     assert result.returncode == 0, result.stderr[-4000:]
     report = json.loads(result.stdout.strip().splitlines()[-1])
@@ -144,7 +140,7 @@ def test_the_wheels_command_prints_its_help(installed, outside):
         capture_output=True,
         text=True,
         timeout=120,
-        **outside(installed),
+        **outside,
     )
     assert result.returncode == 0, result.stderr[-4000:]
     assert result.stdout.startswith("usage: keras-vae explore")
@@ -155,20 +151,8 @@ def test_the_wheels_command_prints_its_help(installed, outside):
 def test_the_wheels_explorer_serves_a_preset_and_its_files(installed, outside):
     # tests/run_cli.py serves TFDS mock data; it appends the checkout to
     # sys.path, after PYTHONPATH, so keras_vae comes from the wheel.
-    process = subprocess.Popen(
-        [sys.executable, str(RUN_CLI), "explore", "binarized_mnist_vae"]
-        + ["--limit", "64", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-        **outside(installed),
-    )
+    process, _, port = start_explore("binarized_mnist_vae", **outside)
     try:
-        line = process.stdout.readline()
-        match = re.search(r"http://[\d.]+:(\d+)/", line)
-        assert match, f"no URL printed: {line!r}"
-        port = int(match.group(1))
         static = installed / "keras_vae" / "explorer" / "static"
         pages = {
             "/": static / "index.html",
@@ -176,9 +160,9 @@ def test_the_wheels_explorer_serves_a_preset_and_its_files(installed, outside):
             "/static/explorer.css": static / "explorer.css",
         }
         for path, file in pages.items():
-            status, body = _get(port, path)
+            status, body = http_get("127.0.0.1", port, path)
             assert status == 200 and body == file.read_bytes(), path
-        status, body = _get(port, "/api/info")
+        status, body = http_get("127.0.0.1", port, "/api/info")
         info = json.loads(body)
         assert status == 200 and info["num_points"] == 64
         assert info["latent_dim"] == 50
@@ -186,10 +170,3 @@ def test_the_wheels_explorer_serves_a_preset_and_its_files(installed, outside):
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=60)
     assert process.returncode == 0, stderr[-4000:]
-
-
-def _get(port, path):
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    connection.request("GET", path)
-    response = connection.getresponse()
-    return response.status, response.read()
