@@ -16,6 +16,7 @@ DATASET_HELPERS = (
     helpers.mnist_subset,
     helpers.tfds_data_dir,
     helpers.RUN_CLI,
+    helpers.start_explore,
 )
 
 
