@@ -19,6 +19,7 @@ import keras
 import keras_vae
 from keras_vae.losses import LIKELIHOODS
 from keras_vae.models import steps
+from keras_vae.models.decoders import UPSAMPLING
 
 BACKENDS = ("jax", "tensorflow", "torch")
 ARCHITECTURES = ("mlp", "conv")
@@ -177,6 +178,14 @@ def build_parser():
     )
     train.add_argument("--architecture", choices=ARCHITECTURES, default="mlp")
     train.add_argument(
+        "--upsampling",
+        choices=UPSAMPLING,
+        default=None,
+        help="how the conv decoder doubles its maps: transpose "
+        "(Conv2DTranspose, the default) or resize (UpSampling2D + Conv2D; "
+        "faster on JAX, see the README's Performance section)",
+    )
+    train.add_argument(
         "--hidden-units",
         type=_positive_ints,
         default=(512,),
@@ -328,6 +337,11 @@ def _check_model_arguments(args):
             "expected --architecture mlp. Received: --architecture "
             f"{args.architecture}"
         )
+    if args.upsampling is not None and args.architecture != "conv":
+        raise CommandError(
+            "--upsampling sets the conv decoder's layers: expected "
+            f"--architecture conv. Received: --architecture {args.architecture}"
+        )
     if args.dynamic_binarization and args.likelihood != "bernoulli":
         raise CommandError(
             "--dynamic-binarization draws binary images, which only the "
@@ -365,7 +379,10 @@ def _build_model(args, x_train, num_classes):
             data_shape, args.latent_dim, num_classes=num_classes
         )
         decoder = keras_vae.build_conv_decoder(
-            data_shape, args.latent_dim, num_classes=num_classes
+            data_shape,
+            args.latent_dim,
+            num_classes=num_classes,
+            upsampling=args.upsampling or "transpose",
         )
     common = {
         "likelihood": args.likelihood,

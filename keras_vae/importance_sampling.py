@@ -51,13 +51,8 @@ def log_weight_terms(model, x, z_mean, z_log_var, z, decoder_output):
     z_mean = ops.cast(z_mean, "float32")
     z_log_var = ops.cast(z_log_var, "float32")
     z = ops.cast(z, "float32")
-    # Data axes flattened into one: XLA vectorizes along the last axis,
-    # and an image's last axis (channels) is often of size 1.
-    num_samples, batch_size = ops.shape(z)[0], ops.shape(z)[1]
     log_p_x_given_z = -model.reconstruction_loss(
-        ops.reshape(x, (batch_size, -1)),
-        ops.reshape(decoder_output, (num_samples, batch_size, -1)),
-        data_rank=1,
+        x, decoder_output, data_rank=len(x.shape) - 1
     )
     standardized = (z - z_mean) * ops.exp(-0.5 * z_log_var)
     log_p_z = -0.5 * ops.sum(ops.square(z) + _LOG_2PI, axis=-1)

@@ -3,6 +3,7 @@
 import json
 
 import keras
+import numpy as np
 import pytest
 
 import keras_vae
@@ -99,6 +100,22 @@ def test_the_other_models_train(tmp_path, capsys, model, model_class, plot):
     assert "test " in out
 
 
+def test_upsampling_builds_the_conv_decoder_asked_for():
+    args = cli.build_parser().parse_args(
+        ["train", "--output-dir", "unused", "--architecture", "conv"]
+        + ["--upsampling", "resize"]
+    )
+    x_train = np.zeros((4, 28, 28, 1), "float32")
+    decoder = cli._build_model(args, x_train, num_classes=None).decoder
+    kinds = {type(layer).__name__ for layer in decoder.layers}
+    assert "UpSampling2D" in kinds and "Conv2DTranspose" not in kinds
+    args.upsampling = None
+    decoder = cli._build_model(args, x_train, num_classes=None).decoder
+    assert "Conv2DTranspose" in {
+        type(layer).__name__ for layer in decoder.layers
+    }
+
+
 @pytest.mark.parametrize(
     "argv, message",
     [
@@ -111,6 +128,7 @@ def test_the_other_models_train(tmp_path, capsys, model, model_class, plot):
             ["--likelihood", "gaussian", "--dynamic-binarization"],
             "--likelihood bernoulli",
         ),
+        (["--upsampling", "resize"], "--architecture conv"),
     ],
 )
 def test_conflicting_options_fail_with_one_line(

@@ -37,11 +37,17 @@ class DynamicBinarization(SeededLayer):
     def call(self, inputs):
         # float32 whatever comes in: 8-bit 0/1 images and low-precision
         # policies compare in full precision.
-        inputs = ops.cast(inputs, "float32")
+        shape = ops.shape(inputs)
+        # Drawn and compared as one flat vector: the same draws whatever the
+        # layout, and XLA's CPU code is slow on a last axis of size 1, as
+        # the channels of `(28, 28, 1)` images (see `keras_vae.losses`).
+        pixels = ops.reshape(ops.cast(inputs, "float32"), (-1,))
         uniform = keras.random.uniform(
-            ops.shape(inputs), dtype="float32", seed=self.seed_generator
+            ops.shape(pixels), dtype="float32", seed=self.seed_generator
         )
-        return ops.cast(ops.less(uniform, inputs), "float32")
+        return ops.reshape(
+            ops.cast(ops.less(uniform, pixels), "float32"), shape
+        )
 
     def compute_output_shape(self, input_shape):
         return input_shape

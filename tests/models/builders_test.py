@@ -24,6 +24,26 @@ def test_encoder_and_decoder_shapes(architecture, shape):
     assert to_numpy(decoder(z_mean)).shape == (2, *shape)
 
 
+def test_resize_decoder_upsamples_then_convolves_with_as_many_weights():
+    transpose, resize = (
+        keras_vae.build_conv_decoder((28, 28, 1), 2, upsampling=upsampling)
+        for upsampling in ("transpose", "resize")
+    )
+    assert resize.count_params() == transpose.count_params()
+    kinds = [type(layer).__name__ for layer in resize.layers]
+    assert "Conv2DTranspose" not in kinds
+    assert kinds.count("UpSampling2D") == 2 and kinds.count("Conv2D") == 3
+    z = np.random.default_rng(0).normal(scale=3.0, size=(16, 2))
+    output = to_numpy(resize(z.astype("float32")))
+    assert output.shape == (16, 28, 28, 1)
+    assert output.min() < 0 and output.max() > 0
+
+
+def test_unknown_upsampling_names_the_choices():
+    with pytest.raises(ValueError, match=r"\['transpose', 'resize'\]"):
+        keras_vae.build_conv_decoder((28, 28, 1), 2, upsampling="deconv")
+
+
 @pytest.mark.parametrize("architecture", ["mlp", "conv"])
 def test_decoder_output_is_linear(architecture):
     # Logits must be able to leave [0, 1]; a sigmoid or relu would be a bug.
@@ -83,12 +103,23 @@ def test_conv_shape_error_names_the_nearest_valid_shapes():
         keras_vae.build_conv_encoder(input_shape=(2, 3, 3), latent_dim=2)
 
 
-@pytest.mark.parametrize("shape", [(32, 32, 3), (64, 64, 3)])
-def test_conv_vae_on_color_images_trains_and_round_trips(shape, tmp_path):
+@pytest.mark.parametrize(
+    "shape, upsampling",
+    [
+        ((32, 32, 3), "transpose"),
+        ((64, 64, 3), "transpose"),
+        ((32, 32, 3), "resize"),
+    ],
+)
+def test_conv_vae_on_color_images_trains_and_round_trips(
+    shape, upsampling, tmp_path
+):
     keras.utils.set_random_seed(0)
     vae = keras_vae.VAE(
         keras_vae.build_conv_encoder(shape, 2, filters=(4, 8)),
-        keras_vae.build_conv_decoder(shape, 2, filters=(4, 8)),
+        keras_vae.build_conv_decoder(
+            shape, 2, filters=(4, 8), upsampling=upsampling
+        ),
         seed=0,
     )
     vae.compile(optimizer=keras.optimizers.Adam(1e-2))
