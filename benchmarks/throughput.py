@@ -5,8 +5,10 @@ Usage:
     python benchmarks/throughput.py [--epochs 3] [--rounds 2] \
         [--batch-size 128] [--architecture mlp|conv] \
         [--backends jax,tensorflow,torch] [--steps-per-execution auto] \
-        [--one-step-rows jax,tensorflow] [--train-examples N] \
-        [--jit-compile auto|true|false] [--reference PATH] [--json OUT]
+        [--one-step-rows jax,tensorflow] [--flat-rows jax,tensorflow,torch] \
+        [--train-examples N] \
+        [--jit-compile auto|true|false] [--upsampling transpose|resize] \
+        [--reference PATH] [--json OUT]
 
 Writes real MNIST (from TFDS, offline copy included) as uint8 arrays to a
 temporary `data.npz`, then, for each round, runs one subprocess each of the
@@ -15,10 +17,13 @@ model) and of `keras_vae_run.py` under each backend, interleaved, so that
 machine noise hits them alike. Each run trains `--epochs` epochs on the
 same data with the same batch size. Speed is the median of the per-epoch
 samples/s of every epoch but the first (compilation, warm-up), over all
-rounds; the ratio is to the reference's median. Each backend runs as
-`VAE.compile` is called with no options (`steps_per_execution="auto"`), and
-those of `--one-step-rows` also with `steps_per_execution=1`, Keras' own
-default, to show what the default buys. `--train-examples` shortens the
+rounds; the ratio is to the reference's median. Each backend trains on
+images of shape `(28, 28, 1)`, as the README's quick start passes them,
+compiled as `VAE.compile` is called with no options
+(`steps_per_execution="auto"`); those of `--flat-rows` also on the same
+pixels as flat rows of 784 (the reference's layout; MLP only), and those of
+`--one-step-rows` also with `steps_per_execution=1`, Keras' own default, to
+show what the default buys. `--train-examples` shortens the
 keras_vae runs' epochs (for the conv model; the reference keeps all
 60,000). The test -ELBO (one sample, nats per example, the same definition
 in both) is the median over rounds.
@@ -162,7 +167,7 @@ def pipeline_samples_per_s(data, batch_size, backend):
 import time, numpy as np, keras
 from keras.src.trainers.data_adapters import get_data_adapter
 x = (np.load({str(data)!r})["x_train"] / 255.0).astype("float32")
-x = x.reshape(len(x), -1)
+x = x.reshape(len(x), 28, 28, 1)
 adapter = get_data_adapter(x, batch_size={batch_size}, shuffle=True)
 batches = {{
     "jax": adapter.get_jax_iterator,
@@ -194,6 +199,19 @@ def summarize(runs, reference_speed=None):
     }
 
 
+def row_name(variant, args):
+    """The table's name of a keras_vae run: what differs from the default."""
+    backend, steps_per_execution, data_shape, upsampling = variant
+    name = f"keras_vae, {backend}"
+    if data_shape == "flat":
+        name += ", flat (784,) rows"
+    if upsampling == "resize":
+        name += ", resize-conv decoder"
+    if steps_per_execution != args.steps_per_execution:
+        name += f", steps_per_execution={steps_per_execution}"
+    return name
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=3)
@@ -215,6 +233,12 @@ def main():
         "the default buys ('' for none)",
     )
     parser.add_argument(
+        "--flat-rows",
+        default=",".join(BACKENDS),
+        help="backends also run on flat (784,) rows, beside the images "
+        "('' for none; MLP only)",
+    )
+    parser.add_argument(
         "--train-examples",
         type=int,
         help="train on the first N training images (default: all 60,000)",
@@ -224,6 +248,12 @@ def main():
         default="auto",
         choices=("auto", "true", "false"),
         help="passed to keras_vae's compile",
+    )
+    parser.add_argument(
+        "--upsampling",
+        default="transpose",
+        help="the conv decoder's, comma-separated: a row for each "
+        "(build_conv_decoder's upsampling: transpose, resize)",
     )
     parser.add_argument("--reference", default=str(DEFAULT_REFERENCE))
     parser.add_argument("--json", default=str(HERE / "throughput.json"))
@@ -245,9 +275,19 @@ def main():
         parser.error(f"no reference script at {reference}")
 
     one_step = [b for b in args.one_step_rows.split(",") if b in backends]
-    variants = [(backend, args.steps_per_execution) for backend in backends]
-    if args.steps_per_execution != "1":
-        variants += [(backend, "1") for backend in one_step]
+    flat = [b for b in args.flat_rows.split(",") if b in backends]
+    if args.architecture == "conv":
+        flat = []
+    upsamplings = [None]
+    if args.architecture == "conv":
+        upsamplings = args.upsampling.split(",")
+    # (backend, steps_per_execution, data shape, conv decoder's upsampling)
+    # of each keras_vae row.
+    default = args.steps_per_execution
+    variants = [(b, default, "image", u) for u in upsamplings for b in backends]
+    variants += [(b, default, "flat", None) for b in flat]
+    if default != "1":
+        variants += [(b, "1", "image", upsamplings[0]) for b in one_step]
     options = {}
     if args.train_examples:
         options["train_examples"] = args.train_examples
@@ -261,8 +301,11 @@ def main():
                     run_reference(reference, data, args.epochs)
                 )
                 print(f"round {round_index + 1}: reference done", flush=True)
-            for backend, steps_per_execution in variants:
-                runs[backend, steps_per_execution].append(
+            for variant in variants:
+                backend, steps_per_execution, data_shape, upsampling = variant
+                if upsampling:
+                    options["upsampling"] = upsampling
+                runs[variant].append(
                     run_keras_vae(
                         backend,
                         data,
@@ -271,12 +314,12 @@ def main():
                         architecture=args.architecture,
                         steps_per_execution=steps_per_execution,
                         jit_compile=args.jit_compile,
+                        data_shape=data_shape,
                         **options,
                     )
                 )
                 print(
-                    f"round {round_index + 1}: {backend} "
-                    f"(steps_per_execution={steps_per_execution}) done",
+                    f"round {round_index + 1}: {row_name(variant, args)} done",
                     flush=True,
                 )
         pipeline = {
@@ -292,16 +335,13 @@ def main():
     reference_speed = (
         rows["reference (plain PyTorch)"]["samples_per_s"] if rows else None
     )
-    for backend, steps_per_execution in variants:
-        name = f"keras_vae, {backend}"
-        if steps_per_execution != args.steps_per_execution:
-            name += f", steps_per_execution={steps_per_execution}"
-        rows[name] = summarize(
-            runs[backend, steps_per_execution], reference_speed
+    for variant in variants:
+        rows[row_name(variant, args)] = summarize(
+            runs[variant], reference_speed
         )
 
     print(
-        f"\n{args.architecture}, batch {args.batch_size}, {args.epochs} epochs "
+        f"\n{args.architecture} on (28, 28, 1) images, batch {args.batch_size}, {args.epochs} epochs "
         f"x {args.rounds} rounds, {platform.node()} ({os.cpu_count()} CPUs), "
         f"{time.strftime('%Y-%m-%d')}"
     )
@@ -323,6 +363,8 @@ def main():
         "machine": f"{platform.processor() or platform.machine()}, "
         f"{os.cpu_count()} CPUs",
         "architecture": args.architecture,
+        "upsampling": upsamplings,
+        "data_shape": [28, 28, 1],
         "batch_size": args.batch_size,
         "epochs": args.epochs,
         "rounds": args.rounds,
