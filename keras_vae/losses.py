@@ -54,7 +54,9 @@ def _as_data_vectors(x, output, data_rank):
 
 def _sum_over_data_axes(values, data_rank):
     """Sums the last `data_rank` axes of `values`."""
-    return ops.sum(_flatten_data_axes(values, data_rank), axis=-1)
+    if data_rank > 1:
+        values = _flatten_data_axes(values, data_rank)
+    return ops.sum(values, axis=-1)
 
 
 def batch_mean(values, sample_weight=None):
