@@ -23,9 +23,10 @@ def _as_data_vectors(x, output, data_rank):
     Element-wise work is cheapest along one long last axis: on images of
     shape `(28, 28, 1)`, whose last axis has size 1, XLA's CPU code for the
     Bernoulli loss and its gradient took 3.7x as long as on `(784,)`
-    (jitted JAX, batch 128, 2026-12-06); `benchmarks/throughput.py` times
-    whole training steps on both layouts. Where the data axes of `x` and
-    `output` differ (broadcasting), both are left as they are.
+    (jitted JAX, batch 128, 2026-12-06); `benchmarks/data_layouts.py` times
+    whole training steps on both layouts. Where the data are flat already,
+    or the data axes of `x` and `output` differ (broadcasting), both are
+    left as they are.
 
     Args:
         x: float tensor `(batch_size, ...)`.
@@ -43,7 +44,9 @@ def _as_data_vectors(x, output, data_rank):
     if data_rank is None:
         data_rank = max(len(x.shape), len(output.shape)) - 1
     data_shape = tuple(x.shape[len(x.shape) - data_rank :])
-    if data_shape != tuple(output.shape[len(output.shape) - data_rank :]):
+    if data_rank == 1 or data_shape != tuple(
+        output.shape[len(output.shape) - data_rank :]
+    ):
         return x, output, data_rank
     return (
         _flatten_data_axes(x, data_rank),

@@ -170,3 +170,26 @@ def test_likelihood_trains_scores_and_ships_each_row_then_resumes(
         monkeypatch.setattr(sys, "argv", [*argv, "--second-test-seed", "none"])
         likelihood.main()
     assert "iwae5: trained already (2 epochs" in capsys.readouterr().out
+
+
+def test_data_layouts_times_each_layout_in_every_round():
+    import data_layouts
+
+    times = data_layouts.time_layouts(steps=2, rounds=2)
+    assert sorted(times) == ["flat", "image"]
+    for milliseconds in times.values():
+        assert len(milliseconds) == 2 and all(ms > 0 for ms in milliseconds)
+
+
+def test_profile_step_prints_the_step_time_and_both_rankings(
+    monkeypatch, capsys
+):
+    import profile_step
+
+    monkeypatch.setattr(sys, "argv", ["profile_step.py", "--steps", "3"])
+    profile_step.main()
+    out = capsys.readouterr().out
+    assert f"{keras.backend.backend()}, data (28, 28, 1), 3 steps" in out
+    assert "by tottime" in out and "by cumtime" in out
+    # The model's own fit is the whole profiled epoch, on the top row.
+    assert "  fit  (" in out.split("by cumtime")[1].splitlines()[1]
