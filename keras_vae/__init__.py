@@ -2,6 +2,7 @@
 
 from keras_vae import callbacks
 from keras_vae import datasets
+from keras_vae import distribution
 from keras_vae import layers
 from keras_vae import losses
 from keras_vae import plots
@@ -34,6 +35,7 @@ __all__ = [
     "build_mlp_encoder",
     "callbacks",
     "datasets",
+    "distribution",
     "from_preset",
     "layers",
     "load_vae",

@@ -13,8 +13,9 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_vae import backend
 from keras_vae import checks
-from keras_vae.models import steps
+from keras_vae import execution
 
 _LOG_2PI = math.log(2.0 * math.pi)
 
@@ -150,7 +151,7 @@ class _LogSumWeights(keras.Model):
     def make_predict_function(self, force=False):
         if self.predict_function is None or force:
             super().make_predict_function(force=True)
-            self.predict_function = steps.predict_outputs_on_host(
+            self.predict_function = backend.predict_outputs_on_host(
                 self.predict_function
             )
         return self.predict_function
@@ -210,7 +211,7 @@ def log_likelihood(
     chunks = [samples_per_chunk] * (num_samples // samples_per_chunk)
     if num_samples % samples_per_chunk:
         chunks.append(num_samples % samples_per_chunk)
-    jit_compile = steps.predict_jit_compile(
+    jit_compile = execution.predict_jit_compile(
         len(keras.tree.flatten(inputs)[0]) * num_samples
     )
     # One stream of draws for the whole estimate, continued chunk to chunk.

@@ -16,7 +16,7 @@ import pytest
 
 import keras_vae
 from keras_vae import cli
-from keras_vae.models import steps
+from keras_vae import distribution
 from tests.helpers import run_in_backend
 
 BACKEND = keras.backend.backend()
@@ -112,7 +112,7 @@ def check_tensorflow_step(results):
 def test_one_step_on_two_devices_matches_one_device(request):
     if BACKEND == "torch":
         with pytest.raises(ValueError, match="KERAS_BACKEND='torch'"):
-            steps.data_parallel()
+            distribution.data_parallel()
         return
     results = request.getfixturevalue("distributed")["step"]
     {"jax": check_jax_step, "tensorflow": check_tensorflow_step}[BACKEND](
@@ -127,7 +127,7 @@ def test_cpu_devices_split_without_one_thread_each_get_it_or_a_refusal(
     (XLA's all-reduce "Termination timeout") after the first epoch."""
     if BACKEND == "torch":
         with pytest.raises(ValueError, match="KERAS_BACKEND='torch'"):
-            steps.data_parallel()
+            distribution.data_parallel()
         return
     results = request.getfixturevalue("distributed")
     early, late = results["xla_flags"], results["xla_flags_late"]

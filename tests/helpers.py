@@ -216,7 +216,7 @@ def gradients(fn, *inputs):
     """Gradients of the scalar `fn(*inputs)` with respect to each input.
 
     The one place the tests take gradients outside `fit`, so it is written
-    per backend, as the library's own `models/steps.py` is.
+    per backend, as the library's own `keras_vae/backend/` is.
     """
     backend = keras.backend.backend()
     inputs = [np.asarray(value, dtype="float32") for value in inputs]

@@ -42,7 +42,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import keras_vae  # noqa: E402
 from keras_vae import cli  # noqa: E402
-from keras_vae.models import steps  # noqa: E402
+from keras_vae import backend  # noqa: E402
+from keras_vae import distribution  # noqa: E402
 from tests.helpers import mock_tfds  # noqa: E402
 from tests.helpers import synthetic_digits  # noqa: E402
 from tests.helpers import tiny_vae  # noqa: E402
@@ -95,7 +96,7 @@ def jax_step(x, output_dir):
         )
     )
     batch_shardings = []
-    train_step = steps.train_step
+    train_step = backend.train_step
 
     def recording_train_step(model, state, data):
         # Called while Keras traces its jitted step: records the sharding of
@@ -105,11 +106,11 @@ def jax_step(x, output_dir):
         )
         return train_step(model, state, data)
 
-    steps.train_step = recording_train_step
+    backend.train_step = recording_train_step
     vae = sgd_vae()
     initial_difference = largest_difference(weights(vae), initial_weights)
     loss, trained_weights = one_step(vae, x)
-    steps.train_step = train_step
+    backend.train_step = train_step
 
     path = os.path.join(output_dir, "vae.keras")
     vae.save(path)
@@ -165,7 +166,7 @@ def tensorflow_step(x, output_dir):
         x, batch_size=BATCH_SIZE // 2, return_dict=True, verbose=0
     )
 
-    scope, num_replicas = steps.data_parallel()
+    scope, num_replicas = distribution.data_parallel()
     with scope:
         vae = posterior_mean_vae()
     initial_difference = largest_difference(weights(vae), initial_weights)
@@ -194,14 +195,14 @@ def tensorflow_step(x, output_dir):
 def cli_train(output_dir):
     """`keras-vae train --data-parallel` on 101 examples: 1 is dropped."""
     num_replicas = []
-    data_parallel = steps.data_parallel
+    data_parallel = distribution.data_parallel
 
     def recording_data_parallel():
         scope, count = data_parallel()
         num_replicas.append(count)
         return scope, count
 
-    steps.data_parallel = recording_data_parallel
+    distribution.data_parallel = recording_data_parallel
     with mock_tfds():
         status = cli.main(
             [
@@ -221,7 +222,7 @@ def cli_train(output_dir):
                 "--data-parallel",
             ]
         )
-    steps.data_parallel = data_parallel
+    distribution.data_parallel = data_parallel
     return {"status": status, "num_replicas": sum(num_replicas)}
 
 
@@ -229,7 +230,7 @@ def data_parallel_flags(start_first):
     if start_first:
         keras.random.normal((1,))
     try:
-        _, num_replicas = steps.data_parallel()
+        _, num_replicas = distribution.data_parallel()
     except ValueError as error:
         return {"error": str(error)}
     return {

@@ -4,7 +4,7 @@ import hypothesis
 import keras
 from hypothesis import strategies as st
 
-from keras_vae.models import steps
+from keras_vae import execution
 from tests.helpers import synthetic_digits
 from tests.helpers import tiny_vae
 from tests.helpers import to_numpy
@@ -20,7 +20,7 @@ counts = st.one_of(st.none(), st.integers(1, 500))
 def test_dividing_steps_per_execution_is_the_largest_common_divisor(
     steps_per_execution, step_counts
 ):
-    result = steps.dividing_steps_per_execution(
+    result = execution.dividing_steps_per_execution(
         steps_per_execution, *step_counts
     )
     given = [count for count in step_counts if count]

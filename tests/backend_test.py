@@ -1,9 +1,9 @@
-"""`steps.predict_outputs_on_host`: what `log_likelihood`'s `predict()` keeps."""
+"""`backend.predict_outputs_on_host`: what `log_likelihood`'s `predict()` keeps."""
 
 import keras
 import numpy as np
 
-from keras_vae.models import steps
+from keras_vae import backend
 from tests.helpers import tiny_vae
 from tests.helpers import to_numpy
 
@@ -17,7 +17,7 @@ def test_torch_predict_steps_return_numpy_copies_other_backends_unchanged():
     decoder.compile()
     decoder.make_predict_function()
     keras_step = decoder.predict_function
-    host_step = steps.predict_outputs_on_host(keras_step)
+    host_step = backend.predict_outputs_on_host(keras_step)
     if BACKEND != "torch":
         assert host_step is keras_step
         return
@@ -26,6 +26,4 @@ def test_torch_predict_steps_return_numpy_copies_other_backends_unchanged():
     )
     outputs = host_step([z])
     assert isinstance(outputs, np.ndarray)
-    np.testing.assert_allclose(
-        outputs, to_numpy(decoder(z)), rtol=1e-6
-    )
+    np.testing.assert_allclose(outputs, to_numpy(decoder(z)), rtol=1e-6)
