@@ -8,6 +8,7 @@ import pytest
 
 import keras_vae
 from keras_vae import cli
+from keras_vae.cli import commands
 from tests.helpers import mock_tfds
 
 
@@ -106,11 +107,11 @@ def test_upsampling_builds_the_conv_decoder_asked_for():
         + ["--upsampling", "resize"]
     )
     x_train = np.zeros((4, 28, 28, 1), "float32")
-    decoder = cli._build_model(args, x_train, num_classes=None).decoder
+    decoder = commands._build_model(args, x_train, num_classes=None).decoder
     kinds = {type(layer).__name__ for layer in decoder.layers}
     assert "UpSampling2D" in kinds and "Conv2DTranspose" not in kinds
     args.upsampling = None
-    decoder = cli._build_model(args, x_train, num_classes=None).decoder
+    decoder = commands._build_model(args, x_train, num_classes=None).decoder
     assert "Conv2DTranspose" in {
         type(layer).__name__ for layer in decoder.layers
     }
