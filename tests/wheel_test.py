@@ -154,14 +154,18 @@ def test_the_wheels_explorer_serves_a_preset_and_its_files(installed, outside):
     process, _, port = start_explore("binarized_mnist_vae", **outside)
     try:
         static = installed / "keras_vae" / "explorer" / "static"
-        pages = {
-            "/": static / "index.html",
-            "/static/explorer.js": static / "explorer.js",
-            "/static/explorer.css": static / "explorer.css",
-        }
-        for path, file in pages.items():
+        # The page and every file of the checkout's static folder (each of
+        # the page's ES modules): the wheel ships and serves them all.
+        checkout = REPO_ROOT / "keras_vae" / "explorer" / "static"
+        names = sorted(file.name for file in checkout.iterdir())
+        assert {"index.html", "explorer.js", "explorer.css"} <= set(names)
+        pages = {"/": "index.html"}
+        pages.update({f"/static/{name}": name for name in names})
+        for path, name in pages.items():
             status, body = http_get("127.0.0.1", port, path)
-            assert status == 200 and body == file.read_bytes(), path
+            assert status == 200, path
+            assert body == (static / name).read_bytes(), path
+            assert body == (checkout / name).read_bytes(), path
         status, body = http_get("127.0.0.1", port, "/api/info")
         info = json.loads(body)
         assert status == 200 and info["num_points"] == 64

@@ -14,6 +14,7 @@ import pytest
 
 from keras_vae.explorer import LatentSpace
 from keras_vae.explorer import make_server
+from keras_vae.explorer.server import STATIC_DIR
 from tests.helpers import load_real
 from tests.helpers import synthetic_digits
 from tests.helpers import tiny_vae
@@ -50,11 +51,25 @@ def serving(space):
 
 
 class Page:
-    """A page of the explorer, with every console error and warning kept."""
+    """A page of the explorer, with every console error and warning kept,
+    and the answer to each request: `responses[url] = (status, resource
+    type, content type)`."""
 
     def __init__(self, browser, url):
         self.page = browser.new_page(viewport={"width": 1400, "height": 1100})
         self.problems = []
+        self.responses = {}
+        self.page.on(
+            "response",
+            lambda response: self.responses.__setitem__(
+                response.url,
+                (
+                    response.status,
+                    response.request.resource_type,
+                    response.headers.get("content-type", ""),
+                ),
+            ),
+        )
         self.page.on(
             "console",
             lambda message: (
@@ -123,6 +138,32 @@ def test_the_page_loads_and_shows_a_decoded_image(page):
         " document.getElementById('decoded').naturalHeight]"
     )
     assert size == [28, 28]
+    assert page.problems == []
+
+
+def test_every_module_loads_from_the_page_own_server(page):
+    # The script is ES modules with no build step: the browser fetches each
+    # file of static/ itself, and one that fails to load (404, a wrong MIME
+    # type, a bad import) stops the whole page before it is ready.
+    origin = page.page.url
+    assert origin.endswith("/") and origin.startswith("http://127.0.0.1:")
+    assert page.page.evaluate("document.body.dataset.ready") == "true"
+    scripts = {
+        url: answer
+        for url, answer in page.responses.items()
+        if answer[1] == "script"
+    }
+    expected = {
+        f"{origin}static/{file.name}" for file in STATIC_DIR.glob("*.js")
+    }
+    assert set(scripts) == expected
+    for url, (status, _, content_type) in scripts.items():
+        assert status == 200, url
+        assert content_type.startswith("text/javascript"), url
+    # Nothing is fetched from anywhere else.
+    assert all(
+        url.startswith((origin, "data:", "blob:")) for url in page.responses
+    )
     assert page.problems == []
 
 

@@ -4,6 +4,7 @@ import concurrent.futures
 import http.client
 import io
 import json
+import re
 import socket
 import threading
 import urllib.parse
@@ -18,10 +19,14 @@ from PIL import Image
 import keras_vae
 from keras_vae.explorer import LatentSpace
 from keras_vae.explorer import make_server
+from keras_vae.explorer.server import STATIC_DIR
+from keras_vae.explorer.server import STATIC_TYPES
 from tests.helpers import synthetic_digits
 from tests.helpers import tiny_vae
 
 NUM_POINTS = 40
+# The specifier of each static `import ... from '...'` of a module script.
+MODULE_IMPORT = re.compile(r"^import\b[^;]*?\bfrom\s+'([^']*)';", re.M)
 
 
 def serve(model, x, labels):
@@ -313,10 +318,43 @@ def test_concurrent_requests_from_several_tabs_all_succeed(server):
 def test_the_page_and_its_files_come_from_the_package(server):
     status, content_type, body = request(server, "GET", "/")
     assert status == 200 and content_type.startswith("text/html")
-    for name in ("explorer.js", "explorer.css"):
-        assert f"/static/{name}".encode() in body
-        assert request(server, "GET", f"/static/{name}")[0] == 200
+    assert b'<script type="module" src="/static/explorer.js">' in body
+    assert b'href="/static/explorer.css"' in body
     assert b"http://" not in body and b"https://" not in body
+    files = sorted(STATIC_DIR.iterdir())
+    assert {"index.html", "explorer.js", "explorer.css"} <= {
+        file.name for file in files
+    }
+    for file in files:
+        status, content_type, served = request(
+            server, "GET", f"/static/{file.name}"
+        )
+        assert status == 200 and served == file.read_bytes(), file.name
+        assert content_type == STATIC_TYPES[file.suffix], file.name
+
+
+def test_every_module_the_page_imports_is_served_as_javascript(server):
+    # Browsers refuse a module script served without a JavaScript MIME
+    # type; the page would load nothing. Follow the imports from the entry
+    # point: each is a same-origin relative path, served as text/javascript.
+    loaded, queue = set(), ["/static/explorer.js"]
+    while queue:
+        path = queue.pop()
+        if path in loaded:
+            continue
+        loaded.add(path)
+        status, content_type, body = request(server, "GET", path)
+        assert status == 200, path
+        assert content_type.split(";")[0] == "text/javascript", path
+        text = body.decode("utf-8")
+        assert "import(" not in text and "://" not in text, path
+        for specifier in MODULE_IMPORT.findall(text):
+            assert specifier.startswith("./"), (path, specifier)
+            queue.append(urllib.parse.urljoin(path, specifier))
+    # Every script of the static folder is one of the page's modules.
+    assert loaded == {
+        f"/static/{file.name}" for file in STATIC_DIR.glob("*.js")
+    }
 
 
 def test_a_conditional_vae_needs_a_label_for_each_decode(digits):
