@@ -20,11 +20,13 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 
-BACKENDS = ("jax", "tensorflow", "torch")
+from throughput import BACKENDS
+from throughput import backend_env
+from throughput import run_child
+
 BATCH_SIZE = 128
 
 
@@ -68,11 +70,6 @@ def main():
         return
     print(f"{'backend':12} {'image ms':>9} {'flat ms':>8} {'image/flat':>11}")
     for backend in args.backends.split(","):
-        environment = {
-            **os.environ,
-            "KERAS_BACKEND": backend,
-            "TF_CPP_MIN_LOG_LEVEL": "3",
-        }
         command = [
             sys.executable,
             os.path.abspath(__file__),
@@ -80,11 +77,7 @@ def main():
             f"--steps={args.steps}",
             f"--rounds={args.rounds}",
         ]
-        result = subprocess.run(
-            command, env=environment, capture_output=True, text=True
-        )
-        if result.returncode != 0:
-            raise RuntimeError(f"{backend} failed:\n{result.stderr[-3000:]}")
+        result = run_child(command, backend_env(backend))
         times = json.loads(result.stdout.strip().splitlines()[-1])
         image, flat = (statistics.median(times[k]) for k in ("image", "flat"))
         print(f"{backend:12} {image:9.2f} {flat:8.2f} {image / flat:11.2f}")

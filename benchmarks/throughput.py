@@ -303,8 +303,6 @@ def main():
                 print(f"round {round_index + 1}: reference done", flush=True)
             for variant in variants:
                 backend, steps_per_execution, data_shape, upsampling = variant
-                if upsampling:
-                    options["upsampling"] = upsampling
                 runs[variant].append(
                     run_keras_vae(
                         backend,
@@ -315,6 +313,7 @@ def main():
                         steps_per_execution=steps_per_execution,
                         jit_compile=args.jit_compile,
                         data_shape=data_shape,
+                        **({"upsampling": upsampling} if upsampling else {}),
                         **options,
                     )
                 )

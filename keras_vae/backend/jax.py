@@ -67,6 +67,16 @@ def _batch(model, non_trainable_variables, data):
     return inputs, model.unpack_sample_weight(data), non_trainable_variables
 
 
+def _update_trackers(model, metrics_variables, terms, inputs, sample_weight):
+    """`model.update_loss_trackers` on the state's metrics variables:
+    `(logs, new metrics variables)`."""
+    return _stateless(
+        model.metrics_variables,
+        metrics_variables,
+        lambda: model.update_loss_trackers(terms, inputs, sample_weight),
+    )
+
+
 def train_step(model, state, data):
     """One gradient step on a batch: `(logs, new state)`."""
     (
@@ -90,10 +100,8 @@ def train_step(model, state, data):
     trainable_variables, optimizer_variables = model.optimizer.stateless_apply(
         optimizer_variables, gradients, trainable_variables
     )
-    logs, metrics_variables = _stateless(
-        model.metrics_variables,
-        metrics_variables,
-        lambda: model.update_loss_trackers(terms, inputs, sample_weight),
+    logs, metrics_variables = _update_trackers(
+        model, metrics_variables, terms, inputs, sample_weight
     )
     return logs, (
         trainable_variables,
@@ -115,10 +123,8 @@ def test_step(model, state, data):
     terms = _loss_terms(
         model, non_trainable_variables, inputs, outputs, sample_weight
     )
-    logs, metrics_variables = _stateless(
-        model.metrics_variables,
-        metrics_variables,
-        lambda: model.update_loss_trackers(terms, inputs, sample_weight),
+    logs, metrics_variables = _update_trackers(
+        model, metrics_variables, terms, inputs, sample_weight
     )
     return logs, (
         trainable_variables,

@@ -4,10 +4,10 @@ import argparse
 import math
 
 import keras_vae
+from keras_vae.backend import BACKENDS
 from keras_vae.losses import LIKELIHOODS
 from keras_vae.models.decoders import UPSAMPLING
 
-BACKENDS = ("jax", "tensorflow", "torch")
 ARCHITECTURES = ("mlp", "conv")
 MODELS = ("vae", "iwae", "cvae", "autoencoder")
 ACTIVATIONS = ("relu", "tanh", "elu", "gelu", "silu", "sigmoid")
