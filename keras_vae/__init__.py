@@ -6,6 +6,7 @@ from keras_vae import distribution
 from keras_vae import layers
 from keras_vae import losses
 from keras_vae import plots
+from keras_vae import priors
 from keras_vae.layers.sampling import Sampling
 from keras_vae.models.autoencoder import Autoencoder
 from keras_vae.models.conditional_vae import ConditionalVAE
@@ -14,6 +15,8 @@ from keras_vae.models.decoders import build_mlp_decoder
 from keras_vae.models.encoders import build_conv_encoder
 from keras_vae.models.divergence import NonFiniteLossError
 from keras_vae.models.encoders import build_mlp_encoder
+from keras_vae.models.hierarchical_vae import HierarchicalVAE
+from keras_vae.models.hierarchy import build_mlp_hierarchy
 from keras_vae.models.iwae import IWAE
 from keras_vae.models.loading import load_vae
 from keras_vae.models.vae import VAE
@@ -25,6 +28,7 @@ __version__ = "0.1.0"
 __all__ = [
     "VAE",
     "IWAE",
+    "HierarchicalVAE",
     "Autoencoder",
     "ConditionalVAE",
     "NonFiniteLossError",
@@ -33,6 +37,7 @@ __all__ = [
     "build_conv_encoder",
     "build_mlp_decoder",
     "build_mlp_encoder",
+    "build_mlp_hierarchy",
     "callbacks",
     "datasets",
     "distribution",
@@ -42,4 +47,5 @@ __all__ = [
     "losses",
     "plots",
     "presets",
+    "priors",
 ]

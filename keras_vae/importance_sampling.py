@@ -2,9 +2,12 @@
 
 With `z_i ~ q(z | x)`, `log (1/k) sum_i p(x, z_i) / q(z_i | x)` is a lower
 bound on `log p(x)` in expectation; it equals the ELBO for `k = 1` and
-tightens as `k` grows. `log_weight_terms` is the one place the weights are
-computed: `keras_vae.IWAE` trains on them and `log_likelihood` evaluates
-any VAE with them, as a compiled `predict()` on every backend.
+tightens as `k` grows. `log_weight_terms` (one stochastic layer) and
+`draw_hierarchy` (several) are the places the weights are computed, each
+model reaching them through its `importance_log_weights`; `bound_terms` is
+the bound that `keras_vae.IWAE` and `keras_vae.HierarchicalVAE` train on,
+and `log_likelihood` evaluates any of the models with the same weights, as
+a compiled `predict()` on every backend.
 """
 
 import math
@@ -16,8 +19,7 @@ from keras import ops
 from keras_vae import backend
 from keras_vae import checks
 from keras_vae import execution
-
-_LOG_2PI = math.log(2.0 * math.pi)
+from keras_vae import losses
 
 # Decoded rows per compiled step when the caller gives no batch size: the
 # activations of the MLP decoder stay in the CPU's cache-sized tens of MB,
@@ -29,7 +31,8 @@ def log_weight_terms(model, x, z_mean, z_log_var, z, decoder_output):
     """The two parts of each log importance weight.
 
     Args:
-        model: the VAE whose likelihood scores `x`.
+        model: the VAE whose likelihood scores `x` and whose prior
+            (`model.prior`) scores `z`.
         x: data batch of shape `(batch_size, *data_shape)`.
         z_mean: `(batch_size, latent_dim)`, the mean of `q(z | x)`.
         z_log_var: `(batch_size, latent_dim)`, its log-variance.
@@ -49,18 +52,56 @@ def log_weight_terms(model, x, z_mean, z_log_var, z, decoder_output):
     log_p_x_given_z, log_prior_ratio = log_weight_terms(vae, x, *outputs)
     ```
     """
-    z_mean = ops.cast(z_mean, "float32")
-    z_log_var = ops.cast(z_log_var, "float32")
-    z = ops.cast(z, "float32")
     log_p_x_given_z = -model.reconstruction_loss(
         x, decoder_output, data_rank=len(x.shape) - 1
     )
-    standardized = (z - z_mean) * ops.exp(-0.5 * z_log_var)
-    log_p_z = -0.5 * ops.sum(ops.square(z) + _LOG_2PI, axis=-1)
-    log_q_z = -0.5 * ops.sum(
-        ops.square(standardized) + z_log_var + _LOG_2PI, axis=-1
-    )
-    return log_p_x_given_z, log_p_z - log_q_z
+    log_q_z = losses.gaussian_log_density(z, z_mean[None], z_log_var[None])
+    return log_p_x_given_z, model.prior.log_prob(z) - log_q_z
+
+
+def bound_terms(log_p_x_given_z, log_prior_ratio, beta, sample_weight=None):
+    """The training terms of the `k`-sample bound, from its log weights.
+
+    What `IWAE` and `HierarchicalVAE` minimize, written once. Averaged over
+    the batch (weighted by `sample_weight`, see `losses.batch_mean`), in
+    nats per example:
+
+    - `loss`: `-log (1/k) sum_i w_i`, `log w_i = log p(x | z_i) + beta *
+      log_prior_ratio_i` (the negative ELBO for `k = 1`);
+    - `reconstruction_loss`: `-log p(x | z_i)`, averaged over the draws;
+    - `kl_loss`: `-log_prior_ratio`, averaged over the draws: the
+      `k`-sample estimate of the KL divergence from `q` to the prior, so
+      that `reconstruction_loss + kl_loss` estimates the -ELBO.
+
+    Args:
+        log_p_x_given_z: `(num_samples, batch_size)`, `log p(x | z_i)`.
+        log_prior_ratio: `(num_samples, batch_size)`, `log p(z_i) - log
+            q(z_i | x)` (every stochastic layer's, summed).
+        beta: float scalar, the weight of `log_prior_ratio`.
+        sample_weight: `None`, or float32 weights `(batch_size,)`.
+
+    Returns:
+        A dict of float32 scalars: `"loss"`, `"reconstruction_loss"` and
+        `"kl_loss"`.
+
+    Example:
+
+    ```python
+    terms = bound_terms(*log_weight_terms(vae, x, *outputs), beta=1.0)
+    ```
+    """
+    log_p_x_given_z = ops.cast(log_p_x_given_z, "float32")
+    log_prior_ratio = ops.cast(log_prior_ratio, "float32")
+    bound = log_mean_exp(log_p_x_given_z + beta * log_prior_ratio, axis=0)
+    return {
+        "loss": -losses.batch_mean(bound, sample_weight),
+        "reconstruction_loss": -losses.batch_mean(
+            ops.mean(log_p_x_given_z, axis=0), sample_weight
+        ),
+        "kl_loss": -losses.batch_mean(
+            ops.mean(log_prior_ratio, axis=0), sample_weight
+        ),
+    }
 
 
 def log_mean_exp(values, axis=0):
@@ -127,6 +168,83 @@ def draw_and_decode(model, inputs, num_samples, seed, training=None):
     return z_mean, z_log_var, z, decoded
 
 
+def _reparameterized(z_mean, z_log_var, seed):
+    """`z_mean + exp(0.5 * z_log_var) * eps`, `eps ~ N(0, I)` of their
+    shape: one draw per row, gradients flowing to both parameters."""
+    eps = keras.random.normal(ops.shape(z_mean), dtype=z_mean.dtype, seed=seed)
+    return z_mean + ops.exp(0.5 * z_log_var) * eps
+
+
+def draw_hierarchy(model, x, num_samples, seed, training=None):
+    """Log weights of `num_samples` draws through every stochastic layer.
+
+    For a `keras_vae.HierarchicalVAE` with layers `z_1 ... z_L`: draws
+    `z_1 ~ q(z_1 | x)`, then `z_l ~ q(z_l | z_(l-1))` up to the top, and
+    scores them under the generative model `p(z_L) p(z_(L-1) | z_L) ...
+    p(x | z_1)`.
+
+    Args:
+        model: the hierarchical model: `encoder` (`x -> q(z_1 | x)`),
+            `upper_encoders` (`z_(l-1) -> q(z_l | z_(l-1))`), `decoder`
+            (`z_1 -> p(x | z_1)`), `upper_decoders` (`z_l -> p(z_(l-1) |
+            z_l)`, lowest first) and `prior` (`p(z_L)`).
+        x: data batch of shape `(batch_size, *data_shape)`.
+        num_samples: positive integer, draws per example.
+        seed: a `keras.random.SeedGenerator` for the draws.
+        training: passed to the encoders and decoders.
+
+    Returns:
+        `(log_p_x_given_z, log_prior_ratio)`, float32 tensors of shape
+        `(num_samples, batch_size)`: `log p(x | z_1)` and `log p(z_1 ...
+        z_L) - log q(z_1 ... z_L | x)`, in nats, the two parts of each log
+        weight as `log_weight_terms` returns them for one layer.
+
+    Example:
+
+    ```python
+    log_p_x_given_z, log_prior_ratio = draw_hierarchy(
+        hvae, x, 5, keras.random.SeedGenerator(0)
+    )
+    ```
+    """
+    z_mean, z_log_var = model.encoder(x, training=training)
+    batch_size = ops.shape(z_mean)[0]
+    rows = num_samples * batch_size
+
+    def tile(values):
+        return ops.broadcast_to(
+            values[None], (num_samples, batch_size, values.shape[-1])
+        )
+
+    z_mean, z_log_var = tile(z_mean), tile(z_log_var)
+    z = _reparameterized(z_mean, z_log_var, seed)
+    log_q = losses.gaussian_log_density(z, z_mean, z_log_var)
+    draws = [z]
+    for encoder in model.upper_encoders:
+        flat = ops.reshape(z, (rows, z.shape[-1]))
+        z_mean, z_log_var = encoder(flat, training=training)
+        z_mean = ops.reshape(z_mean, (num_samples, batch_size, -1))
+        z_log_var = ops.reshape(z_log_var, (num_samples, batch_size, -1))
+        z = _reparameterized(z_mean, z_log_var, seed)
+        log_q = log_q + losses.gaussian_log_density(z, z_mean, z_log_var)
+        draws.append(z)
+    log_p = model.prior.log_prob(draws[-1])
+    for decoder, below, above in zip(model.upper_decoders, draws, draws[1:]):
+        flat = ops.reshape(above, (rows, above.shape[-1]))
+        mean, log_var = decoder(flat, training=training)
+        mean = ops.reshape(mean, ops.shape(below))
+        log_var = ops.reshape(log_var, ops.shape(below))
+        log_p = log_p + losses.gaussian_log_density(below, mean, log_var)
+    decoded = model.decoder(
+        ops.reshape(draws[0], (rows, draws[0].shape[-1])), training=training
+    )
+    decoded = ops.reshape(decoded, (num_samples, batch_size, *model.data_shape))
+    log_p_x_given_z = -model.reconstruction_loss(
+        x, decoded, data_rank=len(x.shape) - 1
+    )
+    return log_p_x_given_z, log_p - log_q
+
+
 class _LogSumWeights(keras.Model):
     """`log sum_i w_i` over `num_samples` draws for each example of a batch:
     what `log_likelihood` runs through `predict()`, compiled by each
@@ -139,12 +257,8 @@ class _LogSumWeights(keras.Model):
         self.seed_generator = keras.random.SeedGenerator()
 
     def call(self, inputs):
-        x = inputs[0] if isinstance(inputs, (list, tuple)) else inputs
-        outputs = draw_and_decode(
-            self.vae, inputs, self.num_samples, self.seed_generator
-        )
-        log_p_x_given_z, log_prior_ratio = log_weight_terms(
-            self.vae, x, *outputs
+        log_p_x_given_z, log_prior_ratio = self.vae.importance_log_weights(
+            inputs, self.num_samples, self.seed_generator
         )
         return ops.logsumexp(log_p_x_given_z + log_prior_ratio, axis=0)
 

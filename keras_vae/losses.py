@@ -10,6 +10,8 @@ from keras import ops
 
 LIKELIHOODS = ("bernoulli", "gaussian")
 
+_LOG_2PI = math.log(2.0 * math.pi)
+
 
 def _flatten_data_axes(values, data_rank):
     """`values` with its last `data_rank` axes reshaped into one."""
@@ -144,6 +146,37 @@ def kl_divergence(z_mean, z_log_var):
     ```
     """
     return ops.sum(kl_divergence_per_dimension(z_mean, z_log_var), axis=-1)
+
+
+def gaussian_log_density(z, mean, log_var):
+    """`log N(z | mean, exp(log_var))` of a diagonal Gaussian, in nats.
+
+    Summed over the last (latent) axis; the three arguments broadcast
+    against each other, so one call scores `z` of shape `(n, 1, d)` under
+    `k` components of shape `(1, k, d)`.
+
+    Args:
+        z: float tensor `(..., latent_dim)`, the points.
+        mean: float tensor broadcasting with `z`, the mean.
+        log_var: float tensor broadcasting with `z`, the log-variance.
+
+    Returns:
+        Float32 tensor of the broadcast shape without its last axis.
+
+    Example:
+
+    ```python
+    keras_vae.losses.gaussian_log_density(
+        np.zeros((1, 2)), np.zeros((1, 2)), np.zeros((1, 2))
+    )
+    # [-1.8379] = -log(2 * pi)
+    ```
+    """
+    z = ops.cast(z, "float32")
+    mean = ops.cast(mean, "float32")
+    log_var = ops.cast(log_var, "float32")
+    squared = ops.square(z - mean) * ops.exp(-log_var)
+    return -0.5 * ops.sum(squared + log_var + _LOG_2PI, axis=-1)
 
 
 def bernoulli_negative_log_likelihood(x, logits, data_rank=None):

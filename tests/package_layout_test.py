@@ -9,7 +9,7 @@ PACKAGE = pathlib.Path(keras_vae.__file__).parent
 # Lowest first. A module may import from its own layer and those below.
 LAYERS = (
     ("checks", "losses", "layers", "backend", "execution", "distribution"),
-    ("data_checks", "datasets", "importance_sampling"),
+    ("data_checks", "datasets", "importance_sampling", "priors"),
     ("models",),
     ("plots", "callbacks", "presets"),
     ("explorer", "cli", "__main__", "__init__"),

@@ -20,12 +20,21 @@ def _stateless(variables, values, function):
     return result, [scope.get_current_value(variable) for variable in variables]
 
 
-def _loss_terms(model, non_trainable_variables, inputs, outputs, sample_weight):
-    # The loss reads non-trainable variables such as `beta`: from the
-    # state, or the compiled step would keep their values at tracing time.
+def _loss_terms(
+    model,
+    trainable_variables,
+    non_trainable_variables,
+    inputs,
+    outputs,
+    sample_weight,
+):
+    # The loss reads variables: non-trainable ones such as `beta`, and
+    # trainable ones such as a VampPrior's pseudo-inputs and the encoder
+    # it runs them through. From the state, or the compiled step would keep
+    # their values at tracing time and their gradients would be lost.
     terms, _ = _stateless(
-        model.non_trainable_variables,
-        non_trainable_variables,
+        [*model.trainable_variables, *model.non_trainable_variables],
+        [*trainable_variables, *non_trainable_variables],
         lambda: model.compute_loss_terms(
             inputs, *outputs, sample_weight=sample_weight
         ),
@@ -45,7 +54,12 @@ def _loss(
         trainable_variables, non_trainable_variables, inputs, training=True
     )
     terms = _loss_terms(
-        model, non_trainable_variables, inputs, outputs, sample_weight
+        model,
+        trainable_variables,
+        non_trainable_variables,
+        inputs,
+        outputs,
+        sample_weight,
     )
     # Loss scaling (mixed precision) reads the optimizer's scale variable.
     scaled_loss, _ = _stateless(
@@ -121,7 +135,12 @@ def test_step(model, state, data):
         trainable_variables, non_trainable_variables, inputs, training=False
     )
     terms = _loss_terms(
-        model, non_trainable_variables, inputs, outputs, sample_weight
+        model,
+        trainable_variables,
+        non_trainable_variables,
+        inputs,
+        outputs,
+        sample_weight,
     )
     logs, metrics_variables = _update_trackers(
         model, metrics_variables, terms, inputs, sample_weight

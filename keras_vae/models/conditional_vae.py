@@ -41,6 +41,10 @@ class ConditionalVAE(VAE):
         gaussian_scale: positive float, the Gaussian likelihood's scale.
         seed: optional integer seed of the `Sampling` layer's noise.
         free_bits: non-negative float, nats per latent dimension; see `VAE`.
+        prior: `None` or `keras_vae.priors.StandardNormal()`, the prior
+            `p(z)` shared by every class. A `VampPrior` is refused: its
+            mixture is of the encoder's posteriors, and this encoder also
+            takes the label.
         **kwargs: base `keras.Model` keyword arguments, such as `name`.
 
     Example:
@@ -54,6 +58,9 @@ class ConditionalVAE(VAE):
     sevens = cvae.sample(8, labels=7, seed=0)
     ```
     """
+
+    # No posterior of the data alone for a VampPrior to mix.
+    pseudo_input_posterior = None
 
     def _num_classes_of(self, encoder):
         inputs = getattr(encoder, "inputs", None) or ()
@@ -115,7 +122,13 @@ class ConditionalVAE(VAE):
         return [z, inputs[1]]
 
     def compute_loss_terms(
-        self, inputs, z_mean, z_log_var, decoder_output, sample_weight=None
+        self,
+        inputs,
+        z_mean,
+        z_log_var,
+        decoder_output,
+        z=None,
+        sample_weight=None,
     ):
         """As `VAE.compute_loss_terms`, for `inputs = (x, one_hot_labels)`.
 
@@ -124,6 +137,7 @@ class ConditionalVAE(VAE):
             z_mean: `(batch_size, latent_dim)`, the posterior mean.
             z_log_var: `(batch_size, latent_dim)`, the posterior log-variance.
             decoder_output: the decoder's output for sampled `z`.
+            z: `(batch_size, latent_dim)`, the sampled `z`.
             sample_weight: `None`, or float32 weights of shape
                 `(batch_size,)`.
 
@@ -139,7 +153,7 @@ class ConditionalVAE(VAE):
         ```
         """
         return super().compute_loss_terms(
-            inputs[0], z_mean, z_log_var, decoder_output, sample_weight
+            inputs[0], z_mean, z_log_var, decoder_output, z, sample_weight
         )
 
     def _label_check_arguments(self, y):

@@ -35,8 +35,17 @@ class Decoding:
             return tuple(output.astype("float32") for output in outputs)
         return outputs.astype("float32")
 
+    @property
+    def latent_decoder(self):
+        """The model from the latent points that `decode` takes to the
+        likelihood's parameters: the decoder, or for a `HierarchicalVAE`
+        the chain from its top layer."""
+        return self.decoder
+
     def _decode(self, decoder_inputs, batch_size):
-        decoder_output = self._predict(self.decoder, decoder_inputs, batch_size)
+        decoder_output = self._predict(
+            self.latent_decoder, decoder_inputs, batch_size
+        )
         return ops.convert_to_numpy(
             losses.likelihood_mean(self.likelihood, decoder_output)
         )
@@ -83,7 +92,7 @@ class Decoding:
         return self.decode(self.codes(x, batch_size), batch_size=batch_size)
 
     def sample(self, num_samples, seed=None, batch_size=256):
-        """Decodes `num_samples` draws of `z ~ N(0, I)`, the VAE prior.
+        """Decodes `num_samples` draws of `z ~ p(z)`, the model's prior.
 
         Args:
             num_samples: positive integer, how many samples to generate.
@@ -105,7 +114,9 @@ class Decoding:
         )
 
     def prior_draws(self, num_samples, seed=None):
-        """`num_samples` draws of `z ~ N(0, I)` as a float32 NumPy array.
+        """`num_samples` draws of `z ~ p(z)`, the model's prior (`N(0, I)`
+        for a model without one, such as `Autoencoder`), as a float32 NumPy
+        array.
 
         Args:
             num_samples: positive integer.
@@ -121,5 +132,9 @@ class Decoding:
         ```
         """
         num_samples = checks.positive_int("num_samples", num_samples)
-        z = keras.random.normal((num_samples, self.latent_dim), seed=seed)
-        return ops.convert_to_numpy(z)
+        prior = getattr(self, "prior", None)
+        if prior is None:
+            z = keras.random.normal((num_samples, self.latent_dim), seed=seed)
+        else:
+            z = prior.sample(num_samples, seed=seed)
+        return ops.convert_to_numpy(z).astype("float32")

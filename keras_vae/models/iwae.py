@@ -27,7 +27,9 @@ class IWAE(VAE):
     `fit()` and `evaluate()` log `loss`, the negative `k`-sample bound in
     nats per example, beside the two terms of the -ELBO: `reconstruction_
     loss`, `-log p(x | z)` averaged over the `k` draws, and `kl_loss`, the
-    closed-form KL divergence from `q(z | x)` to `N(0, I)`. Everything
+    KL divergence from `q(z | x)` to the prior (closed form for the default
+    `StandardNormal`, else estimated on the draws). `log p(z_i)` is the
+    model's prior's, e.g. a `keras_vae.priors.VampPrior`. Everything
     else (`log_likelihood`, `encode`, `decode`, `sample`, plots, saving,
     `dynamic_binarization`) is the `VAE`'s. `KLWarmup` works too: `beta`
     then weighs `log p(z_i) - log q(z_i | x)` inside each weight.
@@ -47,6 +49,8 @@ class IWAE(VAE):
         seed: optional integer seed of the draws.
         dynamic_binarization: bool; `True` binarizes every batch afresh,
             `x ~ Bernoulli(intensity)`, inside the step.
+        prior: the prior `p(z)`, a `keras_vae.priors.Prior`; `None` is
+            `keras_vae.priors.StandardNormal()`.
         **kwargs: base `keras.Model` keyword arguments, such as `name`.
 
     Example:
@@ -71,6 +75,7 @@ class IWAE(VAE):
         gaussian_scale=1.0,
         seed=None,
         dynamic_binarization=False,
+        prior=None,
         **kwargs,
     ):
         num_samples = checks.positive_int("num_samples", num_samples)
@@ -82,6 +87,7 @@ class IWAE(VAE):
             gaussian_scale=gaussian_scale,
             seed=seed,
             dynamic_binarization=dynamic_binarization,
+            prior=prior,
             **kwargs,
         )
         self.num_samples = num_samples
@@ -118,9 +124,10 @@ class IWAE(VAE):
         - `loss`: `-log (1/k) sum_i w_i`, with `log w_i = log p(x | z_i) +
           beta * (log p(z_i) - log q(z_i | x))`;
         - `reconstruction_loss`: `-log p(x | z_i)`, averaged over the draws;
-        - `kl_loss`: the closed-form KL divergence from `q(z | x)` to
-          `N(0, I)`, so that `reconstruction_loss + kl_loss` estimates the
-          -ELBO.
+        - `kl_loss`: the KL divergence from `q(z | x)` to the prior, in
+          closed form for `StandardNormal`, else `log q(z_i | x) - log
+          p(z_i)` averaged over the draws; `reconstruction_loss + kl_loss`
+          estimates the -ELBO.
 
         Args:
             x: data batch of shape `(batch_size, *data_shape)`.
@@ -141,22 +148,22 @@ class IWAE(VAE):
         terms = iwae.compute_loss_terms(x, *iwae(x))
         ```
         """
-        log_p_x_given_z, log_prior_ratio = importance_sampling.log_weight_terms(
-            self, x, z_mean, z_log_var, z, decoder_output
-        )
-        beta = ops.cast(self.beta, "float32")
-        bound = importance_sampling.log_mean_exp(
-            log_p_x_given_z + beta * log_prior_ratio, axis=0
-        )
-        return {
-            "loss": -losses.batch_mean(bound, sample_weight),
-            "reconstruction_loss": -losses.batch_mean(
-                ops.mean(log_p_x_given_z, axis=0), sample_weight
+        terms = importance_sampling.bound_terms(
+            *importance_sampling.log_weight_terms(
+                self, x, z_mean, z_log_var, z, decoder_output
             ),
-            "kl_loss": losses.batch_mean(
-                losses.kl_divergence(z_mean, z_log_var), sample_weight
-            ),
-        }
+            beta=ops.cast(self.beta, "float32"),
+            sample_weight=sample_weight,
+        )
+        if self.prior.closed_form_kl:
+            terms["kl_loss"] = losses.batch_mean(
+                ops.sum(
+                    self.prior.kl_divergence_per_dimension(z_mean, z_log_var),
+                    axis=-1,
+                ),
+                sample_weight,
+            )
+        return terms
 
     def get_config(self):
         config = super().get_config()

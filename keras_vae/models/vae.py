@@ -7,8 +7,16 @@ from keras_vae import checks
 from keras_vae import datasets
 from keras_vae import importance_sampling
 from keras_vae import losses
+from keras_vae import priors
 from keras_vae.layers.sampling import Sampling
 from keras_vae.models.base import BaseAutoencoder
+
+
+def binarization_seed(seed):
+    """The seed of the dynamic binarization's draws for a model `seed`: a
+    stream of its own, since drawn from the same seed as `Sampling`, the
+    pixels' uniforms would be the normals' source bits on JAX."""
+    return None if seed is None else seed + 1
 
 
 @keras.saving.register_keras_serializable(package="keras_vae")
@@ -25,8 +33,11 @@ class VAE(BaseAutoencoder):
 
     - `reconstruction_loss = -log p(x | z)` summed over data dimensions
       (Bernoulli from logits, or Gaussian of fixed scale with its constant);
-    - `kl_loss = -0.5 * sum(1 + z_log_var - z_mean**2 - exp(z_log_var))`,
-      the closed-form KL divergence from `q(z | x)` to `N(0, I)`.
+    - `kl_loss`, the KL divergence from `q(z | x)` to the prior `p(z)`:
+      for the default `keras_vae.priors.StandardNormal()`, the closed form
+      `-0.5 * sum(1 + z_log_var - z_mean**2 - exp(z_log_var))`; for a prior
+      without one (`keras_vae.priors.VampPrior`), the single-sample estimate
+      `log q(z | x) - log p(z)` at the drawn `z`, whose expectation is the KL.
 
     `fit()` takes the data alone: NumPy arrays, `tf.data.Dataset`s of `x`
     or `(x, y)` (`y` is ignored), Python generators, `keras.utils.PyDataset`s
@@ -56,7 +67,12 @@ class VAE(BaseAutoencoder):
             batch-averaged KL as at least `free_bits`, so that the encoder
             gains nothing by collapsing a dimension below it. `0.0` (the
             default) turns it off. The logged `kl_loss` is always the true
-            KL.
+            KL. It needs a prior with a per-dimension KL in closed form
+            (`StandardNormal`): with a `VampPrior` it is refused.
+        prior: the prior `p(z)`, a `keras_vae.priors.Prior`; `None` (the
+            default) is `keras_vae.priors.StandardNormal()`. A prior with
+            variables (`VampPrior`) trains and saves with the model; give
+            each model its own.
         dynamic_binarization: bool; `True` binarizes every batch afresh,
             `x ~ Bernoulli(intensity)`, inside the step (see
             `BaseAutoencoder`), for the binarized-MNIST protocol.
@@ -87,6 +103,7 @@ class VAE(BaseAutoencoder):
         seed=None,
         free_bits=0.0,
         dynamic_binarization=False,
+        prior=None,
         **kwargs,
     ):
         beta = checks.non_negative_float("beta", beta)
@@ -99,11 +116,16 @@ class VAE(BaseAutoencoder):
             num_encoder_outputs=2,
             num_classes=self._num_classes_of(encoder),
             dynamic_binarization=dynamic_binarization,
-            # A stream of its own: drawn from the same seed as `Sampling`,
-            # the pixels' uniforms would be the normals' source bits on JAX.
-            binarization_seed=None if seed is None else seed + 1,
+            binarization_seed=binarization_seed(seed),
             **kwargs,
         )
+        self._add_latent_state(beta, free_bits, seed, prior)
+        self.build((None, *self.data_shape))
+
+    def _add_latent_state(self, beta, free_bits, seed, prior):
+        """The state of a model with a stochastic latent layer: `Sampling`,
+        the `beta` variable and the prior, attached once `latent_dim` and
+        `data_shape` are known."""
         self.target_beta = beta
         self.free_bits = free_bits
         self.seed = seed
@@ -117,7 +139,41 @@ class VAE(BaseAutoencoder):
             dtype="float32",
             name="beta",
         )
-        self.build((None, *self.data_shape))
+        self.prior = priors.get(prior)
+        if free_bits > 0 and not self.prior.closed_form_kl:
+            raise ValueError(
+                "`free_bits` floors the KL of each latent dimension, which "
+                f"a {type(self.prior).__name__} does not have (its KL is "
+                "estimated as log q(z | x) - log p(z) over all dimensions "
+                "together). Expected free_bits=0 with this prior. Received: "
+                f"free_bits={free_bits}"
+            )
+        self.prior.attach(self)
+
+    def pseudo_input_posterior(self, pseudo_inputs):
+        """`q(z | u)` at inputs of the data's shape: what a `VampPrior`
+        mixes.
+
+        Args:
+            pseudo_inputs: float tensor `(num_inputs, *data_shape)`.
+
+        Returns:
+            `(z_mean, z_log_var)`, each `(num_inputs, latent_dim)`.
+
+        Example:
+
+        ```python
+        z_mean, z_log_var = vae.pseudo_input_posterior(x[:4])
+        ```
+        """
+        return self.latent_encoder(pseudo_inputs)
+
+    @property
+    def latent_encoder(self):
+        """The model from the data to `[z_mean, z_log_var]` of the latent
+        space that `encode`, `decode`, the prior and the plots share: the
+        encoder, or for a `HierarchicalVAE` the chain to its top layer."""
+        return self.encoder
 
     def _num_classes_of(self, encoder):
         return None
@@ -130,22 +186,22 @@ class VAE(BaseAutoencoder):
             training: passed to the encoder and decoder.
 
         Returns:
-            A tuple `(z_mean, z_log_var, decoder_output)`, the arguments of
-            `compute_loss_terms` after the data.
+            A tuple `(z_mean, z_log_var, decoder_output, z)`, the arguments
+            of `compute_loss_terms` after the data.
         """
         z_mean, z_log_var = self.encoder(inputs, training=training)
         z = self.sampling([z_mean, z_log_var])
         decoder_output = self.decoder(
             self._decoder_inputs(z, inputs), training=training
         )
-        return z_mean, z_log_var, decoder_output
+        return z_mean, z_log_var, decoder_output, z
 
     def _decoder_inputs(self, z, inputs):
         """What the decoder takes for latent points `z` of batch `inputs`."""
         return z
 
     def compute_loss_terms(
-        self, x, z_mean, z_log_var, decoder_output, sample_weight=None
+        self, x, z_mean, z_log_var, decoder_output, z=None, sample_weight=None
     ):
         """The training loss and the two terms of the negative ELBO.
 
@@ -153,8 +209,10 @@ class VAE(BaseAutoencoder):
         `keras_vae.losses.batch_mean`), in nats per example:
 
         - `reconstruction_loss`: `-log p(x | z)`;
-        - `kl_loss`: the KL divergence from `q(z | x)` to `N(0, I)`, always
-          the true one, so `reconstruction_loss + kl_loss` is the -ELBO;
+        - `kl_loss`: the KL divergence from `q(z | x)` to the prior, in
+          closed form for `StandardNormal`, else the single-sample estimate
+          `log q(z | x) - log p(z)` at `z`; never floored, so
+          `reconstruction_loss + kl_loss` is the -ELBO;
         - `loss`: `reconstruction_loss + beta * kl_penalty`, what training
           minimizes, with `kl_penalty = kl_loss` or, with `free_bits > 0`,
           `sum_j max(free_bits, KL_j)` over latent dimensions `j`, `KL_j`
@@ -165,6 +223,8 @@ class VAE(BaseAutoencoder):
             z_mean: `(batch_size, latent_dim)`, the posterior mean.
             z_log_var: `(batch_size, latent_dim)`, the posterior log-variance.
             decoder_output: the decoder's output for sampled `z`.
+            z: `(batch_size, latent_dim)`, the sampled `z`; needed only by a
+                prior without a closed-form KL.
             sample_weight: `None`, or float32 weights of shape
                 `(batch_size,)`, as `fit(x, sample_weight=...)` passes them.
 
@@ -181,11 +241,24 @@ class VAE(BaseAutoencoder):
         reconstruction_loss = losses.batch_mean(
             self.reconstruction_loss(x, decoder_output), sample_weight
         )
-        kl_per_dimension = losses.batch_mean(
-            losses.kl_divergence_per_dimension(z_mean, z_log_var),
-            sample_weight,
-        )
-        kl_loss = ops.sum(kl_per_dimension)
+        if self.prior.closed_form_kl:
+            kl_per_dimension = losses.batch_mean(
+                self.prior.kl_divergence_per_dimension(z_mean, z_log_var),
+                sample_weight,
+            )
+            kl_loss = ops.sum(kl_per_dimension)
+        else:
+            if z is None:
+                raise ValueError(
+                    f"A {type(self.prior).__name__} has no closed-form KL: "
+                    "pass the sampled `z`, as `compute_loss_terms(x, "
+                    "*vae(x))` does."
+                )
+            kl_loss = losses.batch_mean(
+                losses.gaussian_log_density(z, z_mean, z_log_var)
+                - self.prior.log_prob(z),
+                sample_weight,
+            )
         kl_penalty = kl_loss
         if self.free_bits > 0:
             kl_penalty = ops.sum(ops.maximum(kl_per_dimension, self.free_bits))
@@ -214,7 +287,9 @@ class VAE(BaseAutoencoder):
         z_mean, z_log_var = vae.encode(x_test[:8])
         ```
         """
-        return self._predict(self.encoder, self.check_data(x), batch_size)
+        return self._predict(
+            self.latent_encoder, self.check_data(x), batch_size
+        )
 
     def codes(self, x, batch_size=256):
         """The posterior mean of each example, `encode(x)[0]`.
@@ -273,6 +348,35 @@ class VAE(BaseAutoencoder):
             self, x, num_samples, batch_size, seed, verbose
         )
 
+    def importance_log_weights(self, inputs, num_samples, seed, training=None):
+        """The two parts of the log importance weights of `num_samples`
+        draws `z_i ~ q(z | x)` per example: what `log_likelihood` sums.
+
+        Args:
+            inputs: a batch as `unpack_x` returns it.
+            num_samples: positive integer, draws per example.
+            seed: a `keras.random.SeedGenerator` for the draws.
+            training: passed to the encoder and decoder.
+
+        Returns:
+            `(log_p_x_given_z, log_prior_ratio)`, float32 tensors of shape
+            `(num_samples, batch_size)`: `log p(x | z_i)` and `log p(z_i) -
+            log q(z_i | x)`.
+
+        Example:
+
+        ```python
+        log_p_x_given_z, log_prior_ratio = vae.importance_log_weights(
+            x, 10, keras.random.SeedGenerator(0)
+        )
+        ```
+        """
+        x = inputs[0] if isinstance(inputs, (list, tuple)) else inputs
+        outputs = importance_sampling.draw_and_decode(
+            self, inputs, num_samples, seed, training=training
+        )
+        return importance_sampling.log_weight_terms(self, x, *outputs)
+
     def _likelihood_data(self, x, seed):
         """`x` as float32 NumPy, binarized under `dynamic_binarization`."""
         x = ops.convert_to_numpy(x).astype("float32")
@@ -292,5 +396,6 @@ class VAE(BaseAutoencoder):
             "beta": self.target_beta,
             "free_bits": self.free_bits,
             "seed": self.seed,
+            "prior": keras.saving.serialize_keras_object(self.prior),
         }
         return {**super().get_config(), **config}

@@ -115,3 +115,14 @@ def test_variants_saved_under_backend_load_here(saved_under, saved_models):
         iwae.encode(expected["x"])[0], expected["iwae_z_mean"], atol=1e-5
     )
     assert np.isfinite(iwae.evaluate(expected["x"], verbose=0)[0])
+    hvae = keras.saving.load_model(directory / "hvae.keras", safe_mode=True)
+    assert type(hvae) is keras_vae.HierarchicalVAE
+    assert isinstance(hvae.prior, keras_vae.priors.VampPrior)
+    np.testing.assert_allclose(
+        to_numpy(hvae.prior.log_prob(expected["z"])),
+        expected["hvae_log_prior"],
+        rtol=1e-5,
+    )
+    np.testing.assert_allclose(
+        hvae.decode(expected["z"]), expected["hvae_decoded"], atol=1e-5
+    )

@@ -3,7 +3,8 @@
 Usage: python write_saved_model.py OUTPUT_DIR
 
 Writes OUTPUT_DIR/vae.keras, OUTPUT_DIR/cvae.keras (a ConditionalVAE),
-OUTPUT_DIR/autoencoder.keras, OUTPUT_DIR/iwae.keras (dynamically binarized)
+OUTPUT_DIR/autoencoder.keras, OUTPUT_DIR/iwae.keras (dynamically binarized),
+OUTPUT_DIR/hvae.keras (a HierarchicalVAE with a VampPrior)
 and OUTPUT_DIR/expected.npz (the inputs and the
 outputs a loader must reproduce).
 """
@@ -16,10 +17,13 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2]))
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
+import keras_vae  # noqa: E402
+
 from tests.helpers import synthetic_digits  # noqa: E402
 from tests.helpers import tiny_vae  # noqa: E402
 from tests.models.autoencoder_test import tiny_autoencoder  # noqa: E402
 from tests.models.conditional_vae_test import tiny_cvae  # noqa: E402
+from tests.models.hierarchical_vae_test import tiny_hvae  # noqa: E402
 from tests.models.iwae_test import tiny_iwae  # noqa: E402
 
 
@@ -45,6 +49,11 @@ def main(output_dir):
     iwae = tiny_iwae(num_samples=3, seed=1, dynamic_binarization=True)
     iwae.fit(x, epochs=1, batch_size=64, verbose=0)
     iwae.save(output_dir / "iwae.keras")
+    hvae = tiny_hvae(
+        num_samples=2, seed=1, prior=keras_vae.priors.VampPrior(4, seed=1)
+    )
+    hvae.fit(x, epochs=1, batch_size=64, verbose=0)
+    hvae.save(output_dir / "hvae.keras")
     z = np.random.default_rng(0).normal(size=(5, 2)).astype("float32")
     z_mean, z_log_var = vae.encode(x[:8])
     np.savez(
@@ -58,6 +67,8 @@ def main(output_dir):
         cvae_reconstructed=cvae.reconstruct(x[:8], y[:8]),
         autoencoder_reconstructed=autoencoder.reconstruct(x[:8]),
         iwae_z_mean=iwae.encode(x[:8])[0],
+        hvae_log_prior=keras.ops.convert_to_numpy(hvae.prior.log_prob(z)),
+        hvae_decoded=hvae.decode(z),
     )
 
 
