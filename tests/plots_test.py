@@ -335,3 +335,34 @@ def test_sample_comparison_has_a_row_per_model(vae, vae_3d, tmp_path):
     assert_png(tmp_path / "c.png")
     with pytest.raises(ValueError, match="at least one model"):
         plots.plot_sample_comparison({})
+
+
+def test_save_all_draws_a_hierarchical_vae_with_a_vamp_prior(tmp_path):
+    from keras_vae.priors import VampPrior
+    from tests.explorer.model_notes_test import tiny_hierarchy
+
+    hvae = tiny_hierarchy(prior=VampPrior(num_pseudo_inputs=10))
+    x, y = synthetic_digits(3, seed=14)
+    paths = plots.save_all(hvae, x, y, output_dir=tmp_path, num_samples=4)
+    assert [path.name for path in paths] == [
+        "reconstructions.png",
+        "samples.png",
+        "traversals.png",
+        "interpolation.png",
+        "latent_scatter.png",
+        "latent_manifold.png",
+    ]
+    for path in paths:
+        assert_png(path)
+    # Samples decode the mixture's draws, and the title names it.
+    figure = plots.plot_samples(hvae, 4, seed=0)
+    assert figure._suptitle.get_text() == (
+        "samples from the prior VampPrior (10 components)"
+    )
+    expected = hvae.decode(hvae.prior_draws(4, seed=0))[0, ..., 0]
+    np.testing.assert_allclose(
+        shown_pixels(image_panels(figure)[0]), expected, atol=1e-6
+    )
+    # The latent plots show the top layer and say so.
+    scatter = plots.plot_latent_scatter(hvae, x, y)
+    assert scatter.axes[0].get_title() == "encoded means (top layer z_2 of 2)"

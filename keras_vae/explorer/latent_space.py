@@ -13,11 +13,14 @@ import threading
 import numpy as np
 from PIL import Image
 
+from keras_vae.explorer import model_notes
 from keras_vae.models.autoencoder import Autoencoder
 from keras_vae.models.conditional_vae import ConditionalVAE
 
-# No latent coordinate is this far out under the N(0, I) prior: a larger
-# one is a typing error, not a point to decode.
+# A latent coordinate this far out is a typing error, not a point to decode:
+# it is 100 standard deviations out under N(0, I), and far beyond where an
+# encoder puts its codes (a VampPrior's mass sits at codes of its
+# pseudo-inputs, wherever they are, but not there).
 MAX_ABS_Z = 100.0
 # Rows of one batch decode (the page asks for at most a strip of previews).
 MAX_DECODE_ROWS = 256
@@ -35,7 +38,8 @@ class LatentSpace:
     once on every backend.
 
     Args:
-        model: a `VAE`, `IWAE`, `ConditionalVAE` or `Autoencoder`.
+        model: a `VAE`, `IWAE`, `HierarchicalVAE` (the plane shows its top
+            stochastic layer), `ConditionalVAE` or `Autoencoder`.
         x: the examples to show, of shape `(num_examples, *data_shape)`.
         labels: optional integer labels of shape `(num_examples,)`; required
             for a `ConditionalVAE`.
@@ -78,7 +82,11 @@ class LatentSpace:
             A JSON-ready dict: `model` (the class name), `latent_dim`,
             `data_shape`, `has_posterior` and `posterior_note` (why not),
             `num_classes` (`ConditionalVAE` only), `can_draw` (a
-            single-channel image input), `dataset` and `num_points`.
+            single-channel image input), `dataset`, `num_points`, `prior`
+            (`model_notes.prior_note`: the prior, and whether the page
+            draws its contours) and `latent_layer`
+            (`model_notes.layer_note`: which stochastic layer the plane
+            shows; `None` for a model with one).
 
         Example:
 
@@ -100,6 +108,8 @@ class LatentSpace:
             "can_draw": len(shape) == 3 and shape[-1] == 1,
             "dataset": self.dataset,
             "num_points": len(self.x),
+            "prior": model_notes.prior_note(self.model),
+            "latent_layer": model_notes.layer_note(self.model),
         }
 
     def points(self):
@@ -251,8 +261,9 @@ class LatentSpace:
         z = np.asarray(rows, "float32")
         if np.abs(z).max() > MAX_ABS_Z:
             raise RequestError(
-                f"Latent coordinates must lie within +-{MAX_ABS_Z:g} (the "
-                f"prior is N(0, I)). Received: {np.abs(z).max():g}"
+                f"Latent coordinates must lie within +-{MAX_ABS_Z:g}: one "
+                "further out is taken for a typing error, not a point to "
+                f"decode. Received: {np.abs(z).max():g}"
             )
         return z
 

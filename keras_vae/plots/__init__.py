@@ -7,8 +7,13 @@ returned figure as they show any other.
 
 All pixels come from the model's `codes`, `decode`, `reconstruct` and
 `sample`, which take and return NumPy arrays, so the plots work the same on
-every Keras backend, for a `VAE` and an `Autoencoder` alike; a
-`ConditionalVAE` has `plot_class_samples`.
+every Keras backend, for a `VAE`, `IWAE`, `HierarchicalVAE` and
+`Autoencoder` alike; a `ConditionalVAE` has `plot_class_samples`. Samples
+are decoded draws of the model's own prior (`model.prior`: `N(0, I)`, a
+`VampPrior`'s mixture, ...; `N(0, I)` for an `Autoencoder`), and the titles
+name it. A `HierarchicalVAE`'s latent plots (scatter, manifold, traversals,
+interpolation) show its top stochastic layer `z_L`, the space of its
+`latent_dim`, `codes` and `decode`; their titles say so.
 """
 
 import pathlib
@@ -54,13 +59,15 @@ def save_all(
     `history.png`.
 
     Args:
-        vae: a trained `keras_vae.VAE`, `IWAE`, `Autoencoder` or
-            `ConditionalVAE`.
+        vae: a trained `keras_vae.VAE`, `IWAE`, `HierarchicalVAE` (its
+            top layer's `latent_dim` decides the manifold), `Autoencoder`
+            or `ConditionalVAE`, with any prior.
         x: at least two examples, shape `(num_examples, *data_shape)`.
         y: optional integer labels of `x`, shape `(num_examples,)`.
         history: optional `keras.callbacks.History` or its `.history` dict.
         output_dir: directory to write to; created if missing.
-        num_samples: positive integer, the prior samples to show.
+        num_samples: positive integer, the samples of the model's prior
+            to show.
         seed: optional integer seed of the prior samples.
 
     Returns:

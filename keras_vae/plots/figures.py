@@ -5,6 +5,8 @@ import statistics
 import numpy as np
 from matplotlib.figure import Figure
 
+from keras_vae import priors
+
 
 def show_image(axis, image):
     image = np.clip(image, 0.0, 1.0)
@@ -63,3 +65,27 @@ def normal_quantiles(num_points):
         ],
         dtype="float32",
     )
+
+
+def prior_name(model):
+    """A few words naming the prior that `model.sample()` draws from.
+
+    `N(0, I)` for a `StandardNormal` prior and for a model without one (an
+    `Autoencoder` samples `N(0, I)`); `VampPrior (K components)`; else the
+    prior's class name.
+    """
+    prior = getattr(model, "prior", None)
+    if prior is None or isinstance(prior, priors.StandardNormal):
+        return "N(0, I)"
+    if isinstance(prior, priors.VampPrior):
+        return f"VampPrior ({prior.num_pseudo_inputs} components)"
+    return type(prior).__name__
+
+
+def layer_suffix(model):
+    """`" (top layer z_L of L)"` for a model with several stochastic layers,
+    whose latent plots show the top one; `""` for the others."""
+    num_layers = len(getattr(model, "latent_dims", ()))
+    if num_layers < 2:
+        return ""
+    return f" (top layer z_{num_layers} of {num_layers})"

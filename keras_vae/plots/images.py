@@ -42,10 +42,14 @@ def plot_reconstructions(vae, x, path=None, labels=None):
 
 
 def plot_samples(vae, num_samples=64, seed=None, path=None):
-    """Shows a square-ish grid of decoded prior samples `z ~ N(0, I)`.
+    """Shows a square-ish grid of decoded prior samples `z ~ p(z)`.
+
+    The draws are the model's prior's, `vae.sample()`'s: `N(0, I)` by
+    default (and for an `Autoencoder`), a `VampPrior`'s mixture, ...; the
+    title names it.
 
     Args:
-        vae: a trained `keras_vae.VAE`.
+        vae: a trained `keras_vae.VAE`, or any model with `sample`.
         num_samples: positive integer, how many samples to draw.
         seed: optional integer for reproducible samples.
         path: optional file name; the figure is saved there as a PNG.
@@ -63,24 +67,29 @@ def plot_samples(vae, num_samples=64, seed=None, path=None):
     num_columns = math.ceil(math.sqrt(num_samples))
     num_rows = math.ceil(num_samples / num_columns)
     figure = figures.image_grid(
-        samples, num_rows, num_columns, title="samples from the prior"
+        samples,
+        num_rows,
+        num_columns,
+        title=f"samples from the prior {figures.prior_name(vae)}",
     )
     return figures.save(figure, path)
 
 
 def plot_sample_comparison(models, num_samples=10, seed=0, path=None):
-    """Decodes the same draws `z ~ N(0, I)` with several models, a row each.
+    """Decodes draws of each model's prior with that model, a row each.
 
     Shows what makes a VAE generative: its decoder was trained on codes
-    pulled towards `N(0, I)`, so prior draws decode to plausible images; an
-    `Autoencoder`'s decoder never saw most of them.
+    pulled towards its prior, so prior draws decode to plausible images; an
+    `Autoencoder`'s decoder never saw most of the `N(0, I)` draws it gets.
+    Each row's title names the prior it draws.
 
     Args:
         models: dict from a row title to a trained model with `sample`
             (`VAE`, `Autoencoder`), e.g. `{"VAE": vae, "Autoencoder": ae}`.
         num_samples: positive integer, images per row.
-        seed: integer; each model decodes the same draws when the latent
-            sizes agree.
+        seed: integer; models whose prior is `N(0, I)` (and an
+            `Autoencoder`) decode the same draws when the latent sizes
+            agree. Other priors draw their own.
         path: optional file name; the figure is saved there as a PNG.
 
     Returns:
@@ -105,7 +114,10 @@ def plot_sample_comparison(models, num_samples=10, seed=0, path=None):
         np.concatenate(samples),
         len(samples),
         num_samples,
-        row_titles=[f"{name}: decode(z), z ~ N(0, I)" for name in models],
+        row_titles=[
+            f"{name}: decode(z), z ~ {figures.prior_name(model)}"
+            for name, model in models.items()
+        ],
     )
     return figures.save(figure, path)
 
@@ -116,8 +128,9 @@ def plot_class_samples(model, samples_per_class=10, seed=0, path=None):
     Args:
         model: a trained `keras_vae.ConditionalVAE`.
         samples_per_class: positive integer, images per row.
-        seed: integer; every row decodes the same draws `z ~ N(0, I)`, so
-            a column shows one "style" across classes.
+        seed: integer; every row decodes the same draws `z ~ p(z)` (a
+            `ConditionalVAE`'s prior is `N(0, I)`), so a column shows one
+            "style" across classes.
         path: optional file name; the figure is saved there as a PNG.
 
     Returns:
@@ -149,7 +162,8 @@ def plot_traversals(vae, x, num_steps=9, span=3.0, path=None):
 
     Row `d` decodes `encode(x)[0]` with `z[d]` replaced by
     `linspace(-span, span, num_steps)`, the other dimensions kept, showing
-    what each dimension controls.
+    what each dimension controls. A `HierarchicalVAE`'s dimensions are its
+    top layer's.
 
     Args:
         vae: a trained `keras_vae.VAE`.
@@ -157,7 +171,8 @@ def plot_traversals(vae, x, num_steps=9, span=3.0, path=None):
             example is used.
         num_steps: positive integer, the number of values per dimension.
         span: positive float; the sweep goes from `-span` to `span`, in
-            prior standard deviations.
+            latent units (standard deviations of `N(0, I)`; another prior's
+            mass may lie elsewhere).
         path: optional file name; the figure is saved there as a PNG.
 
     Returns:
@@ -191,7 +206,8 @@ def plot_traversals(vae, x, num_steps=9, span=3.0, path=None):
         vae.latent_dim,
         num_steps,
         row_titles=[f"z[{dimension}]" for dimension in range(vae.latent_dim)],
-        title=f"latent traversals from {-span:g} to {span:g}",
+        title=f"latent traversals from {-span:g} to {span:g}"
+        + figures.layer_suffix(vae),
     )
     return figures.save(figure, path)
 
@@ -232,6 +248,7 @@ def plot_interpolation(vae, x_a, x_b, steps=10, path=None):
         vae.decode(z.astype("float32")),
         1,
         steps,
-        title="interpolation between two encoded means",
+        title="interpolation between two encoded means"
+        + figures.layer_suffix(vae),
     )
     return figures.save(figure, path)

@@ -17,12 +17,15 @@ def plot_latent_manifold(vae, grid_size=20, path=None):
     """Decodes a grid of a 2-D latent space into one mosaic image.
 
     The grid points sit at the quantiles 0.05 ... 0.95 of `N(0, 1)` on each
-    axis, so equal steps cover equal prior mass, as in the MNIST manifold
-    figure of Kingma & Welling (2014). `z[0]` grows to the right and `z[1]`
-    upward; the ticks give the `z` values of some tiles.
+    axis, so equal steps cover equal mass of the `N(0, I)` prior, as in the
+    MNIST manifold figure of Kingma & Welling (2014). The grid spans these
+    `N(0, I)` quantiles whatever the model's prior: under a `VampPrior` its
+    mass may lie partly outside the grid. `z[0]` grows to the right and
+    `z[1]` upward; the ticks give the `z` values of some tiles.
 
     Args:
-        vae: a trained `keras_vae.VAE` with `latent_dim == 2`.
+        vae: a trained `keras_vae.VAE` with `latent_dim == 2`; for a
+            `HierarchicalVAE`, its top layer `z_L` of size 2.
         grid_size: positive integer, the number of tiles per side.
         path: optional file name; the figure is saved there as a PNG.
 
@@ -72,7 +75,9 @@ def plot_latent_manifold(vae, grid_size=20, path=None):
     )
     axis.set_xlabel("z[0]")
     axis.set_ylabel("z[1]")
-    axis.set_title("decoded latent grid at Gaussian quantiles")
+    axis.set_title(
+        "decoded latent grid at N(0, 1) quantiles" + figures.layer_suffix(vae)
+    )
     figure.tight_layout()
     return figures.save(figure, path)
 
@@ -82,7 +87,7 @@ def plot_latent_scatter(vae, x, y, path=None):
 
     With `latent_dim > 2` the means are projected on their first two
     principal components; with `latent_dim == 1`, `z[0]` is plotted against
-    the label.
+    the label. A `HierarchicalVAE`'s means are its top layer's.
 
     Args:
         vae: a trained `keras_vae.VAE`.
@@ -144,6 +149,6 @@ def plot_latent_scatter(vae, x, y, path=None):
         figure.colorbar(collection, ax=axis, label="label")
     axis.set_xlabel(axis_labels[0])
     axis.set_ylabel(axis_labels[1])
-    axis.set_title("encoded means")
+    axis.set_title("encoded means" + figures.layer_suffix(vae))
     figure.tight_layout()
     return figures.save(figure, path)

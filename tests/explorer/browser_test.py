@@ -12,6 +12,7 @@ import threading
 
 import pytest
 
+import keras_vae
 from keras_vae.explorer import LatentSpace
 from keras_vae.explorer import make_server
 from keras_vae.explorer.server import STATIC_DIR
@@ -138,6 +139,10 @@ def test_the_page_loads_and_shows_a_decoded_image(page):
         " document.getElementById('decoded').naturalHeight]"
     )
     assert size == [28, 28]
+    # The default prior is N(0, I): its circles are drawn, and named.
+    page.page.wait_for_selector("#plane[data-prior-contours='N(0, I)']")
+    assert "N(0, I)" in page.page.inner_text("#prior-note")
+    assert page.page.locator("#layer-note").is_hidden()
     assert page.problems == []
 
 
@@ -216,6 +221,32 @@ def test_drawing_on_the_canvas_shows_a_posterior_ellipse(page):
     )
     assert rx > 0 and ry > 0
     assert page.problems == []
+
+
+def test_a_hierarchical_vamp_prior_page_says_what_it_shows(browser):
+    from tests.explorer.model_notes_test import tiny_hierarchy
+
+    x, y = synthetic_digits(20)
+    hvae = tiny_hierarchy(prior=keras_vae.priors.VampPrior(10))
+    server, url = serving(LatentSpace(hvae, x, y))
+    try:
+        page = Page(browser, url)
+        page.page.wait_for_selector("#plane[data-prior-contours='none']")
+        assert page.page.inner_text("#prior-note").startswith(
+            "Prior: VampPrior (10 components); its density contours are "
+            "not drawn."
+        )
+        assert page.page.inner_text("#layer-note").startswith(
+            "The plane shows the top stochastic layer z_2 of 2 (size 2)."
+        )
+        model_info = page.page.inner_text("#model-info")
+        assert "plane: top layer z_2 of 2 (size 2)" in model_info
+        assert "prior: VampPrior (10 components)" in model_info
+        assert page.problems == []
+        page.page.close()
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_a_screenshot_of_a_trained_model_on_real_digits(browser, tmp_path):

@@ -399,6 +399,10 @@ def test_an_autoencoder_has_codes_and_says_why_there_is_no_posterior(digits):
         assert not info["has_posterior"] and "autoencoder" in (
             info["posterior_note"].lower()
         )
+        # No prior of its own: the page keeps the N(0, I) circles that
+        # `sample()` draws from, and says why.
+        assert info["prior"]["name"] is None and info["prior"]["contours"]
+        assert "autoencoder has no prior" in info["prior"]["note"].lower()
         points = get_json(server, "/api/points")[1]
         assert points["z_log_var"] is None
         np.testing.assert_allclose(

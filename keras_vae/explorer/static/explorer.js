@@ -115,6 +115,14 @@ function setUpPosteriorNote() {
   els.posteriorNote.hidden = false;
 }
 
+/** Says under the plane which layer it shows and what of the prior is drawn. */
+function setUpPlaneNotes() {
+  const layer = state.info.latent_layer;
+  els.layerNote.textContent = layer ? layer.note : '';
+  els.layerNote.hidden = !layer;
+  els.priorNote.textContent = state.info.prior.note;
+}
+
 function buildLegend() {
   const labels = state.points.labels;
   els.legend.textContent = '';
@@ -138,6 +146,8 @@ function buildLegend() {
 function showModelInfo() {
   const info = state.info;
   const parts = [info.model, 'latent dim ' + info.latent_dim];
+  if (info.latent_layer) parts.push('plane: ' + info.latent_layer.summary);
+  parts.push('prior: ' + info.prior.description);
   if (info.dataset) parts.push(info.dataset);
   parts.push(state.points.z_mean.length + ' points');
   els.modelInfo.textContent = parts.join(' · ');
@@ -152,7 +162,8 @@ function findElements() {
     labelControl: 'label-control', label: 'label', interpolateMode: 'interpolate-mode',
     decoded: 'decoded', currentZ: 'current-z', original: 'original',
     reconstruction: 'reconstruction', exampleInfo: 'example-info',
-    posteriorNote: 'posterior-note', sliders: 'sliders', interpolation: 'interpolation',
+    posteriorNote: 'posterior-note', layerNote: 'layer-note', priorNote: 'prior-note',
+    sliders: 'sliders', interpolation: 'interpolation',
     drawSection: 'draw-section', draw: 'draw', drawClear: 'draw-clear',
     drawReconstruction: 'draw-reconstruction',
   };
@@ -190,6 +201,7 @@ async function start() {
   showModelInfo();
   buildLegend();
   setUpPosteriorNote();
+  setUpPlaneNotes();
   setUpLabelControl();
   setUpPlane();
   setUpViewControls();

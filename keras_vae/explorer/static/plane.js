@@ -1,6 +1,7 @@
 /*
  * keras-vae explore, plane.js: drawing the latent plane: the point cloud
- * (rendered once per view into an offscreen layer), axes, prior contours,
+ * (rendered once per view into an offscreen layer), axes, the N(0, I)
+ * contours (when that is the prior),
  * the selected posterior, interpolation endpoints, the current point and
  * the hover cross-hair. Owns the scatter layer and the redraw queue.
  */
@@ -119,8 +120,16 @@ function axisNames() {
   return ['x: z' + state.view.dx, state.view.dy >= 0 ? 'y: z' + state.view.dy : 'y: 0'];
 }
 
-/** The N(0, I) prior at 1, 2 and 3 standard deviations. */
+/**
+ * N(0, I) at 1, 2 and 3 standard deviations, when the server says that is
+ * the prior (or what an autoencoder samples); other priors get no contours,
+ * and #prior-note says so. data-prior-contours on the canvas says which,
+ * for scripts and tests that cannot read the picture.
+ */
 function drawPriorContours(ctx) {
+  const drawn = state.info.prior.contours;
+  ctx.canvas.dataset.priorContours = drawn ? 'N(0, I)' : 'none';
+  if (!drawn) return;
   const centre = project(new Array(state.d).fill(0));
   const px = toPixel(centre[0], centre[1]);
   const scale = pixelsPerUnit();

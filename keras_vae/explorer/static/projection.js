@@ -68,8 +68,8 @@ export function projectAllPoints() {
 }
 
 /**
- * Square bounds covering the data and at least [-4, 4] around the prior's
- * centre, so that the prior contours stay circles.
+ * Square bounds covering the data and at least [-4, 4] around z = 0 (the
+ * centre of the N(0, I) contours), so that the contours stay circles.
  */
 export function computeBounds() {
   const centre = project(new Array(state.d).fill(0));

@@ -15,7 +15,7 @@ const PALETTE = [
 const UNLABELLED_COLOUR = '#8a8a8a';
 export const PLANE_SIZE = 520;        // CSS pixels, the canvas is square
 export const PLANE_MARGIN = 32;       // room for the tick labels
-export const PRIOR_EXTENT = 4;        // the axes show at least [-4, 4] around the prior
+export const PRIOR_EXTENT = 4;        // the axes show at least [-4, 4] around z = 0
 export const HIT_RADIUS = 6;          // CSS pixels for clicking a test point
 export const DRAG_THRESHOLD = 3;      // CSS pixels before a press becomes a drag
 export const POINT_SIZE = 3;
