@@ -14,11 +14,16 @@ it on all 10,000 test images:
   every time they are used (`dynamic_binarization=True`); the last 1,000
   are the validation set, binarized once with `--validation-seed`;
 - model: one stochastic layer, 784-200-200-50 tanh MLP encoder and decoder,
-  Bernoulli decoder whose output bias starts at the logit of the training
-  images' mean pixel (`keras_vae.datasets.mean_logits`), as in Burda et
-  al. (2016);
-- objective: the ELBO (`keras_vae.VAE`) or the k-sample bound
-  (`keras_vae.IWAE(num_samples=k)`), with KL warm-up (beta from 0 to 1 over
+  or two (`keras_vae.HierarchicalVAE`, `build_mlp_hierarchy`: 784-200-200-
+  100 then 100-100-50, mirrored), Bernoulli decoder whose output bias
+  starts at the logit of the training images' mean pixel
+  (`keras_vae.datasets.mean_logits`), as in Burda et al. (2016); the rows
+  with a VampPrior (Tomczak & Welling, 2018) have 500 pseudo-inputs that
+  start at the mean training image plus noise of 0.01, and the one-layer
+  one has their 784-300-300-40 shape (tanh; their code gates its layers);
+- objective: the ELBO (`keras_vae.VAE`, or `HierarchicalVAE` with k = 1) or
+  the k-sample bound (`keras_vae.IWAE(num_samples=k)`, `HierarchicalVAE
+  (num_samples=k)`), with KL warm-up (beta from 0 to 1 over
   the first `--kl-warmup-fraction` of the epochs), Adam (epsilon 1e-4) whose
   learning rate decays exponentially from `--learning-rate` to
   `--final-learning-rate` over the run; with `--ema-momentum M`, the
@@ -58,13 +63,25 @@ import keras
 import keras_vae
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+# name: (objective, k of the training bound, prior, stochastic layers).
 ROWS = {
-    "vae": ("elbo", 1),
-    "iwae5": ("iwae", 5),
-    "iwae50": ("iwae", 50),
+    "vae": ("elbo", 1, "standard_normal", 1),
+    "iwae5": ("iwae", 5, "standard_normal", 1),
+    "iwae50": ("iwae", 50, "standard_normal", 1),
+    "vae_vamp": ("elbo", 1, "vamp_prior", 1),
+    "hvae": ("elbo", 1, "standard_normal", 2),
+    "hiwae5": ("iwae", 5, "standard_normal", 2),
+    "hiwae5_vamp": ("iwae", 5, "vamp_prior", 2),
+    "hiwae50": ("iwae", 50, "standard_normal", 2),
 }
+# Burda et al.'s one-layer model: 784-200-200-50, tanh.
 HIDDEN_UNITS = (200, 200)
 LATENT_DIM = 50
+# Tomczak & Welling's (2018): 300 hidden units, z of 40 (tanh here; their
+# code gates its dense layers), K = 500 pseudo-inputs.
+VAMP_HIDDEN_UNITS = (300, 300)
+VAMP_LATENT_DIM = 40
+PSEUDO_INPUTS = 500
 # The last 1,000 training images, binarized once, select the epoch.
 VALIDATION_IMAGES = 1000
 ADAM_EPSILON = 1e-4
@@ -129,28 +146,65 @@ def mnist(data_dir, limit):
     return x_train, x_test
 
 
-def build_model(objective, train_iw_samples, x_train, seed):
+def build_prior(prior, seed, pseudo_inputs):
+    """The row's prior; a VampPrior's pseudo-inputs start near the mean
+    training image (`initialize_pseudo_inputs`, once it is attached)."""
+    if prior == "standard_normal":
+        return keras_vae.priors.StandardNormal()
+    return keras_vae.priors.VampPrior(
+        num_pseudo_inputs=pseudo_inputs, seed=seed
+    )
+
+
+def build_model(name, x_train, seed, pseudo_inputs=PSEUDO_INPUTS):
+    objective, train_iw_samples, prior_name, stochastic_layers = ROWS[name]
+    prior = build_prior(prior_name, seed, pseudo_inputs)
+    output_bias = keras_vae.datasets.mean_logits(x_train)
+    if stochastic_layers == 2:
+        # Burda et al.'s: 784-200-200-(100), 100-100-(50), mirrored, tanh.
+        encoders, decoders = keras_vae.build_mlp_hierarchy(
+            x_train.shape[1:], output_bias=output_bias
+        )
+        model = keras_vae.HierarchicalVAE(
+            encoders,
+            decoders,
+            num_samples=train_iw_samples,
+            seed=seed,
+            dynamic_binarization=True,
+            prior=prior,
+        )
+        if prior_name == "vamp_prior":
+            prior.initialize_pseudo_inputs(x_train, seed=seed)
+        return model
+    one_layer_vamp = prior_name == "vamp_prior"
+    hidden_units = VAMP_HIDDEN_UNITS if one_layer_vamp else HIDDEN_UNITS
+    latent_dim = VAMP_LATENT_DIM if one_layer_vamp else LATENT_DIM
     encoder = keras_vae.build_mlp_encoder(
-        x_train.shape[1:], LATENT_DIM, HIDDEN_UNITS, activation="tanh"
+        x_train.shape[1:], latent_dim, hidden_units, activation="tanh"
     )
     decoder = keras_vae.build_mlp_decoder(
         x_train.shape[1:],
-        LATENT_DIM,
-        HIDDEN_UNITS,
+        latent_dim,
+        hidden_units,
         activation="tanh",
-        output_bias=keras_vae.datasets.mean_logits(x_train),
+        output_bias=output_bias,
     )
     if objective == "elbo":
-        return keras_vae.VAE(
-            encoder, decoder, seed=seed, dynamic_binarization=True
+        model = keras_vae.VAE(
+            encoder, decoder, seed=seed, dynamic_binarization=True, prior=prior
         )
-    return keras_vae.IWAE(
-        encoder,
-        decoder,
-        num_samples=train_iw_samples,
-        seed=seed,
-        dynamic_binarization=True,
-    )
+    else:
+        model = keras_vae.IWAE(
+            encoder,
+            decoder,
+            num_samples=train_iw_samples,
+            seed=seed,
+            dynamic_binarization=True,
+            prior=prior,
+        )
+    if prior_name == "vamp_prior":
+        prior.initialize_pseudo_inputs(x_train, seed=seed)
+    return model
 
 
 def read_log(path):
@@ -161,14 +215,13 @@ def read_log(path):
 
 
 def train(name, args, x_train, x_validation):
-    objective, train_iw_samples = ROWS[name]
     work_dir = pathlib.Path(args.work_dir) / name
     work_dir.mkdir(parents=True, exist_ok=True)
     log_path = work_dir / "training_log.csv"
     best_path = work_dir / "best.keras"
     warmup_epochs = max(1, round(args.kl_warmup_fraction * args.epochs))
     keras.utils.set_random_seed(args.seed)
-    model = build_model(objective, train_iw_samples, x_train, args.seed)
+    model = build_model(name, x_train, args.seed, args.pseudo_inputs)
     steps_per_epoch = math.ceil(len(x_train) / args.batch_size)
     learning_rate = keras.optimizers.schedules.ExponentialDecay(
         args.learning_rate,
@@ -351,6 +404,13 @@ def main():
         help="train on the first N images and test on the first N (smoke "
         "tests; not the protocol)",
     )
+    parser.add_argument(
+        "--pseudo-inputs",
+        type=int,
+        default=PSEUDO_INPUTS,
+        help="pseudo-inputs of the VampPrior rows (smoke tests; not the "
+        "protocol)",
+    )
     parser.add_argument("--evaluate-only", action="store_true")
     parser.add_argument("--data-dir")
     parser.add_argument(
@@ -393,11 +453,13 @@ def main():
             print(json.dumps(row))
             write_rows(json_path, [row])
             continue
-        objective, train_iw_samples = ROWS[name]
+        objective, train_iw_samples, prior, stochastic_layers = ROWS[name]
         row = {
             "name": name,
             "objective": objective,
             "train_iw_samples": train_iw_samples,
+            "prior": prior,
+            "stochastic_layers": stochastic_layers,
             "model": f"{args.models_dir}/{name}.keras",
             **train(name, args, x_train, x_validation),
             "batch_size": args.batch_size,
