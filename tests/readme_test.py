@@ -58,7 +58,7 @@ def test_variant_snippets_run_as_written(tmp_path, monkeypatch):
     from tests.helpers import synthetic_digits
 
     snippets = variant_snippets()
-    assert len(snippets) == 3
+    assert len(snippets) == 4
     (x_train, y_train), (x_test, y_test) = (
         synthetic_digits(128, seed=0),
         synthetic_digits(64, seed=1),
@@ -81,6 +81,8 @@ def test_variant_snippets_run_as_written(tmp_path, monkeypatch):
     np.testing.assert_allclose(betas[:3], [0.0, 0.4, 0.8], rtol=1e-6)
     assert betas[-1] == 4.0
     assert namespace["sevens"].shape == (8, 28, 28, 1)
+    assert namespace["digits"].shape == (16, 28, 28, 1)
+    assert np.isfinite(namespace["nll"]) and namespace["nll"] > 0
     for name in ("prior_samples.png", "class_samples.png"):
         assert (tmp_path / name).stat().st_size > 0
 

@@ -260,7 +260,8 @@ def build_parser():
     sample = commands.add_parser(
         "sample",
         help="write a PNG grid of samples from the prior",
-        description="Decode draws of z ~ N(0, I) and write them as a PNG grid.",
+        description="Decode draws of the model's prior, z ~ p(z), and write "
+        "them as a PNG grid.",
     )
     sample.add_argument("model", help=MODEL_HELP)
     sample.add_argument("-n", "--num-samples", type=_positive_int, default=64)
