@@ -130,7 +130,8 @@ def test_likelihood_trains_scores_and_ships_each_row_then_resumes(
 
     argv = [
         "likelihood.py",
-        "--rows", "iwae5",
+        "--rows", "hiwae5_vamp",
+        "--pseudo-inputs", "10",
         "--epochs", "2",
         "--limit", "128",
         "--validation-images", "32",
@@ -146,7 +147,8 @@ def test_likelihood_trains_scores_and_ships_each_row_then_resumes(
         likelihood.main()
         rows = json.loads((tmp_path / "likelihood.json").read_text())["rows"]
         (row,) = rows
-        assert row["name"] == "iwae5" and row["objective"] == "iwae"
+        assert row["name"] == "hiwae5_vamp" and row["objective"] == "iwae"
+        assert row["prior"] == "vamp_prior" and row["stochastic_layers"] == 2
         assert row["epochs"] == 2 and row["test_images"] == 128
         assert row["backend"] == keras.backend.backend()
         # The 20-sample bound is tighter than the -ELBO, on average.
@@ -156,20 +158,22 @@ def test_likelihood_trains_scores_and_ships_each_row_then_resumes(
         # Validation scores the moving average, not the trained weights.
         assert row["ema_momentum"] == 0.9
         log = likelihood.read_log(
-            tmp_path / "work" / "iwae5" / "training_log.csv"
+            tmp_path / "work" / "hiwae5_vamp" / "training_log.csv"
         )
         assert all(
             float(epoch["val_loss"]) != float(epoch["val_loss_without_ema"])
             for epoch in log
         )
         model = keras.saving.load_model(row["model"], safe_mode=True)
-        assert type(model) is keras_vae.IWAE and model.num_samples == 5
+        assert type(model) is keras_vae.HierarchicalVAE
+        assert model.num_samples == 5 and model.latent_dims == (100, 50)
+        assert isinstance(model.prior, keras_vae.priors.VampPrior)
         assert model.dynamic_binarization and not model.compiled
         # Run again: the row is trained already, and is scored again.
         capsys.readouterr()
         monkeypatch.setattr(sys, "argv", [*argv, "--second-test-seed", "none"])
         likelihood.main()
-    assert "iwae5: trained already (2 epochs" in capsys.readouterr().out
+    assert "hiwae5_vamp: trained already (2 epochs" in capsys.readouterr().out
 
 
 def test_data_layouts_times_each_layout_in_every_round():
@@ -193,3 +197,63 @@ def test_profile_step_prints_the_step_time_and_both_rankings(
     assert "by tottime" in out and "by cumtime" in out
     # The model's own fit is the whole profiled epoch, on the top row.
     assert "  fit  (" in out.split("by cumtime")[1].splitlines()[1]
+
+
+def test_roofline_writes_flops_speed_and_roof_of_each_row(tmp_path):
+    import roofline
+
+    output = tmp_path / "roofline.json"
+    env = {**os.environ, "KERAS_BACKEND": keras.backend.backend()}
+    run_script(
+        REPO_ROOT / "benchmarks" / "roofline.py",
+        [
+            "--rows", "vae1",
+            "--examples", "200",
+            "--epochs", "1",
+            "--matmul-seconds", "0.01",
+            "--matmul-flops-per-call", "1e7",
+            "--note", "smoke test",
+            "--json", str(output),
+        ],
+        env,
+    )  # fmt: skip
+    record = json.loads(output.read_text())
+    assert record["backend"] == keras.backend.backend()
+    assert record["note"] == "smoke test"
+    assert "--rows vae1" in record["command"]
+    for field in ("date", "machine", "versions", "flop_counting"):
+        assert record[field]
+    (row,) = record["rows"]
+    assert row["name"] == "vae1" and row["examples_per_epoch"] == 200
+    # 784-200-200-(50, 50) and 50-200-200-784, 2 FLOPs per multiply-add,
+    # training 3x forward.
+    forward = 784 * 200 + 200 * 200 + 2 * 200 * 50 + 50 * 200 + 200 * 200
+    forward += 200 * 784
+    assert row["flop_per_sample"] == 3 * 2 * forward
+    assert row["samples_per_s"] > 0 and row["roof_gflops"] > 0
+    np.testing.assert_allclose(
+        row["achieved_gflops"],
+        row["samples_per_s"] * row["flop_per_sample"] / 1e9,
+        rtol=0.01,
+    )
+    np.testing.assert_allclose(
+        row["hours_measured"],
+        3280 * 59_000 / row["samples_per_s"] / 3600,
+        rtol=0.01,
+        atol=0.05,
+    )
+    assert row["hours_at_roof"] > 0 and 0 < row["fraction_of_roof"]
+    assert all(matmul["gflops"] > 0 for matmul in row["matmuls"])
+
+    # Two layers, k = 50: the first encoder (784-200-200-(100, 100)) runs
+    # once per example, the rest once per draw: the upper encoder
+    # 100-100-100-(50, 50), the upper decoder 50-100-100-(100, 100) and
+    # the data decoder 100-200-200-784.
+    model = roofline.build_model("hvae50", seed=0)
+    once = 784 * 200 + 200 * 200 + 2 * 200 * 100
+    upper_encoder = 100 * 100 + 100 * 100 + 2 * 100 * 50
+    upper_decoder = 50 * 100 + 100 * 100 + 2 * 100 * 100
+    data_decoder = 100 * 200 + 200 * 200 + 200 * 784
+    per_draw = upper_encoder + upper_decoder + data_decoder
+    flops = roofline.training_flops(roofline.step_matmuls(model, 100))
+    assert flops == 100 * 3 * 2 * (once + 50 * per_draw)
