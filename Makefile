@@ -21,7 +21,7 @@ endif
 # The backend of `make test-hidden-data`.
 HIDDEN_DATA_BACKEND ?= torch
 
-.PHONY: test test-hidden-data demo venv browser clean
+.PHONY: test test-hidden-data demo docs venv browser clean
 
 venv: $(VENV)/.installed
 
@@ -29,7 +29,7 @@ venv: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install torch==2.13.0
-	$(BIN)/pip install -e ".[jax,torch,dev]"
+	$(BIN)/pip install -e ".[jax,torch,dev,docs]"
 	touch $@
 
 # The explorer's browser tests drive Debian's chromium (headless, through
@@ -96,3 +96,11 @@ demo: venv
 
 clean:
 	rm -rf $(VENV) $(RESULTS) *.egg-info
+
+# The documentation site, into site/ (git ignores it). --strict: a broken
+# link, a missing page or a docstring mkdocstrings cannot read fails it.
+# The site must work offline: no script, stylesheet or font from the web.
+docs: venv
+	$(BIN)/mkdocs build --strict
+	@if grep -rlE '<(script|link)[^>]+(src|href)="(https?:)?//' site; then \
+		echo "the site above loads files from the internet"; exit 1; fi
