@@ -223,8 +223,10 @@ def draw_hierarchy(model, x, num_samples, seed, training=None):
     for encoder in model.upper_encoders:
         flat = ops.reshape(z, (rows, z.shape[-1]))
         z_mean, z_log_var = encoder(flat, training=training)
-        z_mean = ops.reshape(z_mean, (num_samples, batch_size, -1))
-        z_log_var = ops.reshape(z_log_var, (num_samples, batch_size, -1))
+        # The size spelled out: TensorFlow leaves a -1 unknown in a trace.
+        shape = (num_samples, batch_size, z_mean.shape[-1])
+        z_mean = ops.reshape(z_mean, shape)
+        z_log_var = ops.reshape(z_log_var, shape)
         z = _reparameterized(z_mean, z_log_var, seed)
         log_q = log_q + losses.gaussian_log_density(z, z_mean, z_log_var)
         draws.append(z)
@@ -232,8 +234,10 @@ def draw_hierarchy(model, x, num_samples, seed, training=None):
     for decoder, below, above in zip(model.upper_decoders, draws, draws[1:]):
         flat = ops.reshape(above, (rows, above.shape[-1]))
         mean, log_var = decoder(flat, training=training)
-        mean = ops.reshape(mean, ops.shape(below))
-        log_var = ops.reshape(log_var, ops.shape(below))
+        mean = ops.reshape(mean, (num_samples, batch_size, below.shape[-1]))
+        log_var = ops.reshape(
+            log_var, (num_samples, batch_size, below.shape[-1])
+        )
         log_p = log_p + losses.gaussian_log_density(below, mean, log_var)
     decoded = model.decoder(
         ops.reshape(draws[0], (rows, draws[0].shape[-1])), training=training

@@ -6,10 +6,13 @@ import sys
 
 import keras
 import numpy as np
+import pytest
 
 import keras_vae
 from tests.helpers import REPO_ROOT
 from tests.helpers import mock_tfds
+from tests.helpers import synthetic_digits
+from tests.helpers import to_numpy
 
 sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
 
@@ -130,8 +133,7 @@ def test_likelihood_trains_scores_and_ships_each_row_then_resumes(
 
     argv = [
         "likelihood.py",
-        "--rows", "hiwae5_vamp",
-        "--pseudo-inputs", "10",
+        "--rows", "iwae5",
         "--epochs", "2",
         "--limit", "128",
         "--validation-images", "32",
@@ -147,8 +149,9 @@ def test_likelihood_trains_scores_and_ships_each_row_then_resumes(
         likelihood.main()
         rows = json.loads((tmp_path / "likelihood.json").read_text())["rows"]
         (row,) = rows
-        assert row["name"] == "hiwae5_vamp" and row["objective"] == "iwae"
-        assert row["prior"] == "vamp_prior" and row["stochastic_layers"] == 2
+        assert row["name"] == "iwae5" and row["objective"] == "iwae"
+        assert row["prior"] == "standard_normal"
+        assert row["stochastic_layers"] == 1
         assert row["epochs"] == 2 and row["test_images"] == 128
         assert row["backend"] == keras.backend.backend()
         # The 20-sample bound is tighter than the -ELBO, on average.
@@ -158,22 +161,49 @@ def test_likelihood_trains_scores_and_ships_each_row_then_resumes(
         # Validation scores the moving average, not the trained weights.
         assert row["ema_momentum"] == 0.9
         log = likelihood.read_log(
-            tmp_path / "work" / "hiwae5_vamp" / "training_log.csv"
+            tmp_path / "work" / "iwae5" / "training_log.csv"
         )
         assert all(
             float(epoch["val_loss"]) != float(epoch["val_loss_without_ema"])
             for epoch in log
         )
         model = keras.saving.load_model(row["model"], safe_mode=True)
-        assert type(model) is keras_vae.HierarchicalVAE
-        assert model.num_samples == 5 and model.latent_dims == (100, 50)
-        assert isinstance(model.prior, keras_vae.priors.VampPrior)
+        assert type(model) is keras_vae.IWAE and model.num_samples == 5
         assert model.dynamic_binarization and not model.compiled
         # Run again: the row is trained already, and is scored again.
         capsys.readouterr()
         monkeypatch.setattr(sys, "argv", [*argv, "--second-test-seed", "none"])
         likelihood.main()
-    assert "hiwae5_vamp: trained already (2 epochs" in capsys.readouterr().out
+    assert "iwae5: trained already (2 epochs" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "name, model_class, prior_class, latent_dims",
+    [
+        ("vae_vamp", "VAE", "VampPrior", (40,)),
+        ("hvae", "HierarchicalVAE", "StandardNormal", (100, 50)),
+        ("hiwae5_vamp", "HierarchicalVAE", "VampPrior", (100, 50)),
+    ],
+)
+def test_likelihood_rows_build_the_models_they_name(
+    name, model_class, prior_class, latent_dims
+):
+    import likelihood
+
+    x_train = synthetic_digits(16, seed=0)[0]
+    objective, k, prior, layers = likelihood.ROWS[name]
+    model = likelihood.build_model(name, x_train, seed=0, pseudo_inputs=3)
+    assert type(model).__name__ == model_class
+    assert type(model.prior).__name__ == prior_class
+    assert getattr(model, "latent_dims", (model.latent_dim,)) == latent_dims
+    assert getattr(model, "num_samples", 1) == k and model.dynamic_binarization
+    if prior == "vamp_prior":
+        # Started at the mean training image, plus noise of 0.01.
+        np.testing.assert_allclose(
+            to_numpy(model.prior.pseudo_inputs).mean(axis=0),
+            x_train.mean(axis=0),
+            atol=0.03,
+        )
 
 
 def test_data_layouts_times_each_layout_in_every_round():
@@ -199,24 +229,24 @@ def test_profile_step_prints_the_step_time_and_both_rankings(
     assert "  fit  (" in out.split("by cumtime")[1].splitlines()[1]
 
 
-def test_roofline_writes_flops_speed_and_roof_of_each_row(tmp_path):
+def test_roofline_writes_flops_speed_and_roof_of_each_row(
+    tmp_path, monkeypatch
+):
     import roofline
 
     output = tmp_path / "roofline.json"
-    env = {**os.environ, "KERAS_BACKEND": keras.backend.backend()}
-    run_script(
-        REPO_ROOT / "benchmarks" / "roofline.py",
-        [
-            "--rows", "vae1",
-            "--examples", "200",
-            "--epochs", "1",
-            "--matmul-seconds", "0.01",
-            "--matmul-flops-per-call", "1e7",
-            "--note", "smoke test",
-            "--json", str(output),
-        ],
-        env,
-    )  # fmt: skip
+    argv = [
+        "roofline.py",
+        "--rows", "vae1",
+        "--examples", "200",
+        "--epochs", "1",
+        "--matmul-seconds", "0.01",
+        "--matmul-flops-per-call", "1e7",
+        "--note", "smoke test",
+        "--json", str(output),
+    ]  # fmt: skip
+    monkeypatch.setattr(sys, "argv", argv)
+    roofline.main()
     record = json.loads(output.read_text())
     assert record["backend"] == keras.backend.backend()
     assert record["note"] == "smoke test"

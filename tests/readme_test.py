@@ -61,7 +61,7 @@ def test_variant_snippets_run_as_written(tmp_path, monkeypatch):
     assert len(snippets) == 4
     (x_train, y_train), (x_test, y_test) = (
         synthetic_digits(128, seed=0),
-        synthetic_digits(64, seed=1),
+        synthetic_digits(16, seed=1),
     )
     # What the usage snippet defines before them, on small data.
     namespace = {
