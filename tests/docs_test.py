@@ -31,3 +31,14 @@ def test_every_api_page_is_in_the_navigation_and_the_site_is_offline():
         assert f"api/{page.name}" in config, page.name
     # Material fetches Roboto from Google Fonts unless told not to.
     assert re.search(r"^\s+font: false$", config, re.M)
+
+
+def test_the_readmes_links_lead_to_files_of_the_repository():
+    readme = (REPO_ROOT / "README.md").read_text()
+    links = re.findall(r"\]\(([^)\s]+)\)", readme)
+    local = [link for link in links if "://" not in link]
+    assert local, "the README links to the docs"
+    missing = [
+        link for link in local if not (REPO_ROOT / link.split("#")[0]).exists()
+    ]
+    assert not missing, missing
