@@ -51,6 +51,9 @@ def data_parallel():
     Example:
 
     ```python
+    # Not run in the tests: it needs several devices, set up before the
+    # backend starts; tests/distribution_test.py runs it in processes of
+    # their own.
     scope, num_replicas = data_parallel()
     with scope:
         vae = keras_vae.VAE(encoder, decoder)

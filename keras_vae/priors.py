@@ -65,7 +65,8 @@ class Prior(keras.layers.Layer):
         Example:
 
         ```python
-        prior.attach(vae)  # done by the model's constructor
+        prior = keras_vae.priors.StandardNormal()
+        vae = keras_vae.VAE(encoder, decoder, prior=prior)  # calls attach
         ```
         """
         if self.latent_dim is not None:
@@ -283,6 +284,7 @@ class VampPrior(Prior):
         Example:
 
         ```python
+        vae = keras_vae.VAE(encoder, decoder, prior=VampPrior(10))
         images = ops.convert_to_numpy(vae.prior.clipped_pseudo_inputs())
         ```
         """
@@ -301,7 +303,8 @@ class VampPrior(Prior):
         Example:
 
         ```python
-        means, log_vars = vae.prior.components()
+        vae = keras_vae.VAE(encoder, decoder, prior=VampPrior(10))
+        means, log_vars = vae.prior.components()  # each (10, latent_dim)
         ```
         """
         means, log_vars = self._posterior(self.clipped_pseudo_inputs())
@@ -348,6 +351,7 @@ class VampPrior(Prior):
         Example:
 
         ```python
+        vae = keras_vae.VAE(encoder, decoder, prior=VampPrior(10))
         vae.prior.initialize_pseudo_inputs(x_train)
         ```
         """

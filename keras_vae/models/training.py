@@ -128,7 +128,7 @@ class CheckedTraining:
         Example:
 
         ```python
-        z_mean, z_log_var, decoder_output = model.predict(x_test)
+        z_mean, z_log_var, decoder_output, z = vae.predict(x_test)  # VAE.call's
         ```
         """
         bound = inspect.signature(super().predict).bind(*args, **kwargs)
