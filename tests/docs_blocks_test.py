@@ -38,9 +38,10 @@ def blocks(page):
     ]
 
 
+@pytest.fixture(scope="module")
 def quick_start_names():
-    """What the quick start defines, small: the pages that continue it
-    (plots, callbacks, data) use these names."""
+    """What the quick start defines, small, made once per backend: the
+    pages that continue it (plots, callbacks, data) use these names."""
     (x_train, y_train), (x_test, y_test) = (
         synthetic_digits(128, seed=0),
         synthetic_digits(16, seed=1),
@@ -96,7 +97,9 @@ CHECKS = {
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_the_python_blocks_of_the_page_run(page, tmp_path, monkeypatch):
+def test_the_python_blocks_of_the_page_run(
+    page, quick_start_names, tmp_path, monkeypatch
+):
     for _, reason in blocks(page):
         assert reason is None or reason.strip(), f"{page}: say why not run"
     runnable = [code for code, reason in blocks(page) if reason is None]
@@ -104,7 +107,7 @@ def test_the_python_blocks_of_the_page_run(page, tmp_path, monkeypatch):
         return
     monkeypatch.chdir(tmp_path)
     (tmp_path / "saved_models").mkdir()
-    names = quick_start_names()
+    names = dict(quick_start_names)
     with mock_tfds(num_examples=128):
         for code in runnable:
             exec(compile(code, str(DOCS / page), "exec"), names)
