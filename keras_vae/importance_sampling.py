@@ -129,7 +129,8 @@ def draw_and_decode(model, inputs, num_samples, seed, training=None):
     """Encodes a batch, draws `num_samples` `z` per example and decodes.
 
     Args:
-        model: a `keras_vae.VAE` (or `ConditionalVAE`).
+        model: a `keras_vae.VAE` (or `ConditionalVAE`), or a
+            `HierarchicalVAE` for its lowest layer.
         inputs: the batch as `model.unpack_x` returns it: `x`, or
             `(x, one_hot_labels)` for a `ConditionalVAE`.
         num_samples: positive integer, draws per example.
@@ -153,13 +154,16 @@ def draw_and_decode(model, inputs, num_samples, seed, training=None):
     condition = inputs[1] if isinstance(inputs, (list, tuple)) else None
     z_mean, z_log_var = model.encoder(inputs, training=training)
     batch_size = ops.shape(z_mean)[0]
+    # The encoder's size, not `model.latent_dim`: for a HierarchicalVAE this
+    # is its lowest layer, and `latent_dim` the top one.
+    latent_dim = z_mean.shape[-1]
     eps = keras.random.normal(
-        (num_samples, batch_size, model.latent_dim),
+        (num_samples, batch_size, latent_dim),
         dtype=z_mean.dtype,
         seed=seed,
     )
     z = z_mean[None] + ops.exp(0.5 * z_log_var)[None] * eps
-    flat_z = ops.reshape(z, (num_samples * batch_size, model.latent_dim))
+    flat_z = ops.reshape(z, (num_samples * batch_size, latent_dim))
     decoder_inputs = flat_z
     if condition is not None:
         decoder_inputs = [flat_z, ops.tile(condition, (num_samples, 1))]
@@ -207,18 +211,13 @@ def draw_hierarchy(model, x, num_samples, seed, training=None):
     )
     ```
     """
-    z_mean, z_log_var = model.encoder(x, training=training)
+    # The lowest layer and the data decoder, as for one stochastic layer.
+    z_mean, z_log_var, z, decoded = draw_and_decode(
+        model, x, num_samples, seed, training=training
+    )
     batch_size = ops.shape(z_mean)[0]
     rows = num_samples * batch_size
-
-    def tile(values):
-        return ops.broadcast_to(
-            values[None], (num_samples, batch_size, values.shape[-1])
-        )
-
-    z_mean, z_log_var = tile(z_mean), tile(z_log_var)
-    z = _reparameterized(z_mean, z_log_var, seed)
-    log_q = losses.gaussian_log_density(z, z_mean, z_log_var)
+    log_q = losses.gaussian_log_density(z, z_mean[None], z_log_var[None])
     draws = [z]
     for encoder in model.upper_encoders:
         flat = ops.reshape(z, (rows, z.shape[-1]))
@@ -234,15 +233,10 @@ def draw_hierarchy(model, x, num_samples, seed, training=None):
     for decoder, below, above in zip(model.upper_decoders, draws, draws[1:]):
         flat = ops.reshape(above, (rows, above.shape[-1]))
         mean, log_var = decoder(flat, training=training)
-        mean = ops.reshape(mean, (num_samples, batch_size, below.shape[-1]))
-        log_var = ops.reshape(
-            log_var, (num_samples, batch_size, below.shape[-1])
+        shape = (num_samples, batch_size, below.shape[-1])
+        log_p = log_p + losses.gaussian_log_density(
+            below, ops.reshape(mean, shape), ops.reshape(log_var, shape)
         )
-        log_p = log_p + losses.gaussian_log_density(below, mean, log_var)
-    decoded = model.decoder(
-        ops.reshape(draws[0], (rows, draws[0].shape[-1])), training=training
-    )
-    decoded = ops.reshape(decoded, (num_samples, batch_size, *model.data_shape))
     log_p_x_given_z = -model.reconstruction_loss(
         x, decoded, data_rank=len(x.shape) - 1
     )
