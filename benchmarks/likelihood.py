@@ -157,51 +157,42 @@ def build_prior(prior, seed, pseudo_inputs):
 
 
 def build_model(name, x_train, seed, pseudo_inputs=PSEUDO_INPUTS):
+    """The model of row `name`, its decoder's output bias at the logit of
+    the mean training pixel and a VampPrior's pseudo-inputs near the mean
+    training image."""
     objective, train_iw_samples, prior_name, stochastic_layers = ROWS[name]
     prior = build_prior(prior_name, seed, pseudo_inputs)
     output_bias = keras_vae.datasets.mean_logits(x_train)
+    common = {"seed": seed, "dynamic_binarization": True, "prior": prior}
     if stochastic_layers == 2:
         # Burda et al.'s: 784-200-200-(100), 100-100-(50), mirrored, tanh.
-        encoders, decoders = keras_vae.build_mlp_hierarchy(
-            x_train.shape[1:], output_bias=output_bias
-        )
         model = keras_vae.HierarchicalVAE(
-            encoders,
-            decoders,
+            *keras_vae.build_mlp_hierarchy(
+                x_train.shape[1:], output_bias=output_bias
+            ),
             num_samples=train_iw_samples,
-            seed=seed,
-            dynamic_binarization=True,
-            prior=prior,
-        )
-        if prior_name == "vamp_prior":
-            prior.initialize_pseudo_inputs(x_train, seed=seed)
-        return model
-    one_layer_vamp = prior_name == "vamp_prior"
-    hidden_units = VAMP_HIDDEN_UNITS if one_layer_vamp else HIDDEN_UNITS
-    latent_dim = VAMP_LATENT_DIM if one_layer_vamp else LATENT_DIM
-    encoder = keras_vae.build_mlp_encoder(
-        x_train.shape[1:], latent_dim, hidden_units, activation="tanh"
-    )
-    decoder = keras_vae.build_mlp_decoder(
-        x_train.shape[1:],
-        latent_dim,
-        hidden_units,
-        activation="tanh",
-        output_bias=output_bias,
-    )
-    if objective == "elbo":
-        model = keras_vae.VAE(
-            encoder, decoder, seed=seed, dynamic_binarization=True, prior=prior
+            **common,
         )
     else:
-        model = keras_vae.IWAE(
-            encoder,
-            decoder,
-            num_samples=train_iw_samples,
-            seed=seed,
-            dynamic_binarization=True,
-            prior=prior,
+        one_layer_vamp = prior_name == "vamp_prior"
+        hidden_units = VAMP_HIDDEN_UNITS if one_layer_vamp else HIDDEN_UNITS
+        latent_dim = VAMP_LATENT_DIM if one_layer_vamp else LATENT_DIM
+        encoder = keras_vae.build_mlp_encoder(
+            x_train.shape[1:], latent_dim, hidden_units, activation="tanh"
         )
+        decoder = keras_vae.build_mlp_decoder(
+            x_train.shape[1:],
+            latent_dim,
+            hidden_units,
+            activation="tanh",
+            output_bias=output_bias,
+        )
+        if objective == "elbo":
+            model = keras_vae.VAE(encoder, decoder, **common)
+        else:
+            model = keras_vae.IWAE(
+                encoder, decoder, num_samples=train_iw_samples, **common
+            )
     if prior_name == "vamp_prior":
         prior.initialize_pseudo_inputs(x_train, seed=seed)
     return model
@@ -221,7 +212,7 @@ def train(name, args, x_train, x_validation):
     best_path = work_dir / "best.keras"
     warmup_epochs = max(1, round(args.kl_warmup_fraction * args.epochs))
     keras.utils.set_random_seed(args.seed)
-    model = build_model(name, x_train, args.seed, args.pseudo_inputs)
+    model = build_model(name, x_train, args.seed)
     steps_per_epoch = math.ceil(len(x_train) / args.batch_size)
     learning_rate = keras.optimizers.schedules.ExponentialDecay(
         args.learning_rate,
@@ -403,13 +394,6 @@ def main():
         type=int,
         help="train on the first N images and test on the first N (smoke "
         "tests; not the protocol)",
-    )
-    parser.add_argument(
-        "--pseudo-inputs",
-        type=int,
-        default=PSEUDO_INPUTS,
-        help="pseudo-inputs of the VampPrior rows (smoke tests; not the "
-        "protocol)",
     )
     parser.add_argument("--evaluate-only", action="store_true")
     parser.add_argument("--data-dir")

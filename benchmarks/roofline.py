@@ -9,9 +9,9 @@ Usage:
         [--matmul-flops-per-call 2e9] [--passes 3280] [--pass-images 59000] \
         [--note TEXT] [--json OUT]
 
-For each row, on the backend of `KERAS_BACKEND`, a model of
-`benchmarks/likelihood.py`'s protocol (dynamic binarization, Bernoulli, tanh
-MLPs, Adam, batch 100):
+For each row, on the backend of `KERAS_BACKEND`, the model of a row of
+`benchmarks/likelihood.py` (`likelihood.build_model`: dynamic binarization,
+Bernoulli, tanh MLPs; here with Adam, batch 100):
 
 - `vae1`, `iwae5`, `iwae50`: Burda et al.'s one-layer model, 784-200-200-50
   and 50-200-200-784, trained on the ELBO (`VAE`) or the k-sample bound
@@ -69,25 +69,25 @@ import numpy as np
 from keras import ops
 
 import keras_vae
+import likelihood
 
 HERE = pathlib.Path(__file__).resolve().parent
 IMAGE_SHAPE = (28, 28, 1)
-# name: (model, k of the training bound).
+ONE_LAYER = "784-200-200-50 / 50-200-200-784 tanh, standard normal"
+TWO_LAYERS = "784-200-200-100-100-100-50 / mirror tanh, standard normal"
+# name: (the likelihood.py row whose model it is, what that model is).
 ROWS = {
-    "vae1": ("one_layer", 1),
-    "iwae5": ("one_layer", 5),
-    "iwae50": ("one_layer", 50),
-    "hvae1": ("two_layer", 1),
-    "hvae5": ("two_layer", 5),
-    "hvae50": ("two_layer", 50),
-    "vamp1": ("one_layer_vamp", 1),
+    "vae1": ("vae", ONE_LAYER),
+    "iwae5": ("iwae5", ONE_LAYER),
+    "iwae50": ("iwae50", ONE_LAYER),
+    "hvae1": ("hvae", TWO_LAYERS),
+    "hvae5": ("hiwae5", TWO_LAYERS),
+    "hvae50": ("hiwae50", TWO_LAYERS),
+    "vamp1": (
+        "vae_vamp",
+        "784-300-300-40 / 40-300-300-784 tanh, VampPrior(500)",
+    ),
 }
-MODELS = {
-    "one_layer": "784-200-200-50 / 50-200-200-784 tanh, standard normal",
-    "two_layer": "784-200-200-100-100-100-50 / mirror tanh, standard normal",
-    "one_layer_vamp": "784-300-300-40 / 40-300-300-784 tanh, VampPrior(500)",
-}
-PSEUDO_INPUTS = 500
 FLOP_COUNTING = (
     "2 FLOPs per multiply-add of each Dense layer's forward matmul, times the "
     "rows the layer sees per example; training = 3x forward (backward = 2x "
@@ -99,41 +99,15 @@ FLOP_COUNTING = (
 )
 
 
-def build_model(name, seed):
-    kind, num_samples = ROWS[name]
+def build_model(name, x, seed):
+    """The row's model: `likelihood.py`'s, built on the images `x`."""
     keras.utils.set_random_seed(seed)
-    if kind == "two_layer":
-        encoders, decoders = keras_vae.build_mlp_hierarchy(IMAGE_SHAPE)
-        return keras_vae.HierarchicalVAE(
-            encoders,
-            decoders,
-            num_samples=num_samples,
-            seed=seed,
-            dynamic_binarization=True,
-        )
-    vamp = kind == "one_layer_vamp"
-    latent_dim, hidden_units = (40, (300, 300)) if vamp else (50, (200, 200))
-    encoder = keras_vae.build_mlp_encoder(
-        IMAGE_SHAPE, latent_dim, hidden_units, "tanh"
-    )
-    decoder = keras_vae.build_mlp_decoder(
-        IMAGE_SHAPE, latent_dim, hidden_units, "tanh"
-    )
-    prior = (
-        keras_vae.priors.VampPrior(PSEUDO_INPUTS, seed=seed) if vamp else None
-    )
-    if num_samples == 1:
-        return keras_vae.VAE(
-            encoder, decoder, seed=seed, dynamic_binarization=True, prior=prior
-        )
-    return keras_vae.IWAE(
-        encoder,
-        decoder,
-        num_samples=num_samples,
-        seed=seed,
-        dynamic_binarization=True,
-        prior=prior,
-    )
+    return likelihood.build_model(ROWS[name][0], x, seed)
+
+
+def num_samples_of(name):
+    """k of the row's training bound."""
+    return likelihood.ROWS[ROWS[name][0]][1]
 
 
 def dense_kernels(model):
@@ -289,16 +263,14 @@ class EpochsAndRoof(keras.callbacks.Callback):
 
 
 def measure_row(name, args, roof):
-    model = build_model(name, args.seed)
-    num_samples = ROWS[name][1]
+    num_samples = num_samples_of(name)
     examples = min(args.examples, args.draws_per_epoch // num_samples)
     examples = max(
         args.batch_size, examples // args.batch_size * args.batch_size
     )
     rng = np.random.default_rng(args.seed)
     x = (rng.random((examples, *IMAGE_SHAPE)) < 0.5).astype("float32")
-    if isinstance(model.prior, keras_vae.priors.VampPrior):
-        model.prior.initialize_pseudo_inputs(x, seed=args.seed)
+    model = build_model(name, x, args.seed)
     model.compile(optimizer=keras.optimizers.Adam(1e-3))
     matmuls = step_matmuls(model, args.batch_size)
     flop_per_sample = training_flops(matmuls) / args.batch_size
@@ -321,7 +293,7 @@ def measure_row(name, args, roof):
     images = args.passes * args.pass_images
     return {
         "name": name,
-        "model": MODELS[ROWS[name][0]],
+        "model": ROWS[name][1],
         "class": type(model).__name__,
         "num_samples": num_samples,
         "batch_size": args.batch_size,

@@ -279,7 +279,7 @@ def test_roofline_writes_flops_speed_and_roof_of_each_row(
     # once per example, the rest once per draw: the upper encoder
     # 100-100-100-(50, 50), the upper decoder 50-100-100-(100, 100) and
     # the data decoder 100-200-200-784.
-    model = roofline.build_model("hvae50", seed=0)
+    model = roofline.build_model("hvae50", synthetic_digits(8)[0], seed=0)
     once = 784 * 200 + 200 * 200 + 2 * 200 * 100
     upper_encoder = 100 * 100 + 100 * 100 + 2 * 100 * 50
     upper_decoder = 50 * 100 + 100 * 100 + 2 * 100 * 100
