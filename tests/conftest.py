@@ -2,8 +2,10 @@ import os
 import tempfile
 
 import keras
+import numpy as np
 import pytest
 
+import keras_vae
 from tests import helpers
 
 # Tests in a module that uses one of these read datasets: TFDS mock data, or
@@ -122,3 +124,43 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.reads_datasets)
         if "large" in item.keywords and not config.getoption("--run_large"):
             item.add_marker(skip_large)
+
+
+@pytest.fixture(scope="session")
+def quick_start_names():
+    """What the README's quick start defines, small, made once per backend.
+
+    The documentation's pages that continue the quick start and the
+    docstrings' examples take these names as given: data (128 training and
+    16 test images of `synthetic_digits`, with labels), a fresh `encoder`
+    and `decoder`, and `vae`, trained one epoch, with its `history`. The
+    tests that use them may train `vae` further, as a reader's session
+    would; each takes a copy of the dictionary.
+    """
+    (x_train, y_train), (x_test, y_test) = (
+        helpers.synthetic_digits(128, seed=0),
+        helpers.synthetic_digits(16, seed=1),
+    )
+    keras.utils.set_random_seed(0)
+    vae = keras_vae.VAE(
+        keras_vae.build_mlp_encoder(helpers.IMAGE_SHAPE, 2),
+        keras_vae.build_mlp_decoder(helpers.IMAGE_SHAPE, 2),
+        seed=0,
+    )
+    vae.compile(optimizer="adam")
+    history = vae.fit(
+        x_train, epochs=1, batch_size=64, validation_data=(x_test,), verbose=0
+    )
+    return {
+        "keras": keras,
+        "keras_vae": keras_vae,
+        "np": np,
+        "x_train": x_train,
+        "y_train": y_train,
+        "x_test": x_test,
+        "y_test": y_test,
+        "encoder": keras_vae.build_mlp_encoder(helpers.IMAGE_SHAPE, 2),
+        "decoder": keras_vae.build_mlp_decoder(helpers.IMAGE_SHAPE, 2),
+        "vae": vae,
+        "history": history,
+    }

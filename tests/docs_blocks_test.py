@@ -3,20 +3,18 @@
 Each page's blocks run in order, in one namespace, in a scratch folder,
 with TFDS serving small random MNIST (`mock_tfds`) and, for the pages that
 continue the quick start, its names bound to a small trained model and
-data. A block that cannot run here says why just above it, in a comment
-the site does not show: `<!-- not run: the reason -->`.
+data (the `quick_start_names` fixture of tests/conftest.py). A block that
+cannot run here says why just above it, in a comment the site does not
+show: `<!-- not run: the reason -->`.
 """
 
 import re
 
-import keras
 import numpy as np
 import pytest
 
-import keras_vae
 from tests.helpers import REPO_ROOT
 from tests.helpers import mock_tfds
-from tests.helpers import synthetic_digits
 
 DOCS = REPO_ROOT / "docs"
 BLOCK = re.compile(
@@ -36,37 +34,6 @@ def blocks(page):
         (match["code"], match["reason"])
         for match in BLOCK.finditer((DOCS / page).read_text())
     ]
-
-
-@pytest.fixture(scope="module")
-def quick_start_names():
-    """What the quick start defines, small, made once per backend: the
-    pages that continue it (plots, callbacks, data) use these names."""
-    (x_train, y_train), (x_test, y_test) = (
-        synthetic_digits(128, seed=0),
-        synthetic_digits(16, seed=1),
-    )
-    keras.utils.set_random_seed(0)
-    encoder = keras_vae.build_mlp_encoder((28, 28, 1), 2)
-    decoder = keras_vae.build_mlp_decoder((28, 28, 1), 2)
-    vae = keras_vae.VAE(encoder, decoder, seed=0)
-    vae.compile(optimizer="adam")
-    history = vae.fit(
-        x_train, epochs=1, batch_size=64, validation_data=(x_test,), verbose=0
-    )
-    return {
-        "keras": keras,
-        "keras_vae": keras_vae,
-        "np": np,
-        "x_train": x_train,
-        "y_train": y_train,
-        "x_test": x_test,
-        "y_test": y_test,
-        "encoder": keras_vae.build_mlp_encoder((28, 28, 1), 2),
-        "decoder": keras_vae.build_mlp_decoder((28, 28, 1), 2),
-        "vae": vae,
-        "history": history,
-    }
 
 
 def check_models(names, folder):
