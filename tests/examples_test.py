@@ -20,22 +20,22 @@ def example_main(name):
     [
         (
             "train_mnist_mlp.py",
-            ["--epochs", "1", "--limit", "256"],
+            ["--epochs", "1", "--limit", "64"],
             ["vae_mnist.keras", "vae_mnist_samples.png"],
         ),
         (
             "train_fashion_mnist_conv.py",
-            ["--epochs", "1", "--limit", "256"],
+            ["--epochs", "1", "--limit", "64"],
             ["vae_fashion_mnist.keras", "images/epoch_001_samples.png"],
         ),
         (
             "autoencoder_vs_vae.py",
-            ["--epochs", "1", "--limit", "256", "--latent-dim", "4"],
+            ["--epochs", "1", "--limit", "64", "--latent-dim", "4"],
             ["prior_samples.png"],
         ),
         (
             "conditional_mnist.py",
-            ["--epochs", "1", "--limit", "256"],
+            ["--epochs", "1", "--limit", "64"],
             ["cvae_mnist.keras", "class_samples.png"],
         ),
     ],
@@ -50,7 +50,7 @@ def test_training_examples(tmp_path, name, argv, written):
 def test_tf_data_example(capsys):
     with mock_tfds():
         example_main("train_from_tf_data.py")(
-            ["--epochs", "1", "--limit", "256"]
+            ["--epochs", "1", "--limit", "64"]
         )
     assert "'kl_loss'" in capsys.readouterr().out
 
