@@ -6,6 +6,7 @@ import pytest
 from scipy.special import logsumexp
 
 import keras_vae
+from tests import helpers
 from tests.helpers import IMAGE_SHAPE
 from tests.helpers import synthetic_digits
 from tests.helpers import to_numpy
@@ -70,6 +71,51 @@ def test_vamp_prior_is_the_mixture_of_the_encoders_posteriors():
     np.testing.assert_allclose(
         to_numpy(vae.prior.log_prob(z)), expected, rtol=1e-4, atol=1e-4
     )
+
+
+def test_component_densities_and_their_gradients_are_exact():
+    # Narrow posteriors (variances down to 1e-6) as a trained encoder gives:
+    # the values are the broadcast ones, the gradients (taken through the
+    # expanded, matrix-product form) those of the same densities.
+    rng = np.random.default_rng(0)
+    means = 2.0 * rng.normal(size=(9, 4))
+    log_vars = rng.uniform(-14.0, 1.0, size=(9, 4))
+    picked = rng.integers(0, 9, size=6)
+    z = means[picked] + np.exp(0.5 * log_vars[picked]) * rng.normal(size=(6, 4))
+    weights = rng.random((6, 9))
+    values = keras_vae.priors._component_log_densities(
+        *(
+            keras.ops.convert_to_tensor(a, "float32")
+            for a in (z, means, log_vars)
+        )
+    )
+    expected = numpy_gaussian_log_density(
+        z[:, None], means[None], log_vars[None]
+    )
+    np.testing.assert_allclose(to_numpy(values), expected, rtol=1e-5)
+
+    gradients = helpers.gradients(
+        lambda *args: keras.ops.sum(
+            keras.ops.multiply(
+                weights.astype("float32"),
+                keras_vae.priors._component_log_densities(*args),
+            )
+        ),
+        z,
+        means,
+        log_vars,
+    )
+    difference = z[:, None] - means[None]  # (6, 9, 4)
+    precision = np.exp(-log_vars)[None]
+    expected = [
+        -np.sum(weights[..., None] * difference * precision, axis=1),
+        np.sum(weights[..., None] * difference * precision, axis=0),
+        np.sum(weights[..., None] * (difference**2 * precision - 1), 0) / 2,
+    ]
+    for gradient, want in zip(gradients, expected):
+        np.testing.assert_allclose(
+            gradient, want, rtol=1e-2, atol=1e-3 * np.abs(want).max()
+        )
 
 
 def test_vamp_prior_draws_follow_the_mixture():
