@@ -1,4 +1,5 @@
-"""`keras-vae train --model iwae|cvae|autoencoder` and the binarized protocol."""
+"""`keras-vae train --model iwae|hvae|cvae|autoencoder`, `--prior` and the
+binarized protocol."""
 
 import json
 
@@ -101,6 +102,58 @@ def test_the_other_models_train(tmp_path, capsys, model, model_class, plot):
     assert "test " in out
 
 
+def test_a_two_layer_model_with_a_vamp_prior_trains_and_evaluates(
+    tmp_path, capsys
+):
+    with mock_tfds():
+        status, out, err = run(
+            capsys,
+            "train",
+            "--model",
+            "hvae",
+            "--iw-samples",
+            2,
+            "--prior",
+            "vamp_prior",
+            "--pseudo-inputs",
+            5,
+            "--dynamic-binarization",
+            "--activation",
+            "tanh",
+            "--epochs",
+            1,
+            "--limit",
+            128,
+            "--verbose",
+            0,
+            "--output-dir",
+            tmp_path,
+        )
+    assert status == 0, err
+    model = keras_vae.load_vae(tmp_path / "model.keras")
+    assert type(model) is keras_vae.HierarchicalVAE
+    assert model.num_samples == 2 and model.latent_dims == (100, 50)
+    assert isinstance(model.prior, keras_vae.priors.VampPrior)
+    assert model.prior.num_pseudo_inputs == 5
+    assert "test -ELBO" in out and (tmp_path / "samples.png").exists()
+
+
+def test_a_vamp_prior_starts_at_the_mean_training_image():
+    args = cli.build_parser().parse_args(
+        ["train", "--output-dir", "unused", "--prior", "vamp_prior"]
+    )
+    x_train = np.random.default_rng(0).random((16, 28, 28, 1), "float32")
+    model = commands._build_model(args, x_train, num_classes=None)
+    assert type(model) is keras_vae.VAE and model.latent_dim == 2
+    pseudo_inputs = keras.ops.convert_to_numpy(
+        model.prior.clipped_pseudo_inputs()
+    )
+    assert pseudo_inputs.shape == (500, 28, 28, 1)
+    np.testing.assert_allclose(
+        pseudo_inputs.mean(axis=0), x_train.mean(axis=0), atol=0.01
+    )
+
+
 def test_upsampling_builds_the_conv_decoder_asked_for():
     args = cli.build_parser().parse_args(
         ["train", "--output-dir", "unused", "--architecture", "conv"]
@@ -130,6 +183,11 @@ def test_upsampling_builds_the_conv_decoder_asked_for():
             "--likelihood bernoulli",
         ),
         (["--upsampling", "resize"], "--architecture conv"),
+        (["--model", "hvae"], "Received: --hidden-units"),
+        (["--model", "cvae", "--prior", "vamp_prior"], "vae, iwae or hvae"),
+        (["--pseudo-inputs", "5"], "--prior vamp_prior"),
+        (["--model", "iwae", "--free-bits", "0.5"], "--model vae or cvae"),
+        (["--prior", "vamp_prior", "--free-bits", "0.5"], "free_bits"),
     ],
 )
 def test_conflicting_options_fail_with_one_line(

@@ -9,7 +9,8 @@ from keras_vae.losses import LIKELIHOODS
 from keras_vae.models.decoders import UPSAMPLING
 
 ARCHITECTURES = ("mlp", "conv")
-MODELS = ("vae", "iwae", "cvae", "autoencoder")
+MODELS = ("vae", "iwae", "hvae", "cvae", "autoencoder")
+PRIORS = ("standard_normal", "vamp_prior")
 ACTIVATIONS = ("relu", "tanh", "elu", "gelu", "silu", "sigmoid")
 MODEL_HELP = (
     "a .keras file written by train, or the name of a shipped model: "
@@ -136,14 +137,32 @@ def build_parser():
         "--model",
         choices=MODELS,
         default="vae",
-        help="vae (the ELBO), iwae (the --iw-samples bound), cvae "
+        help="vae (the ELBO), iwae (the --iw-samples bound), hvae (two "
+        "stochastic layers, Burda et al.'s MLPs: 784-200-200-100, "
+        "100-100-50, mirrored; the ELBO, or the --iw-samples bound), cvae "
         "(conditioned on the labels) or autoencoder (no KL term)",
     )
     train.add_argument(
         "--iw-samples",
         type=_positive_int,
         metavar="K",
-        help="samples per example of the IWAE bound (--model iwae; default 5)",
+        help="samples per example of the importance-weighted bound "
+        "(--model iwae, default 5; --model hvae, default 1: the ELBO)",
+    )
+    train.add_argument(
+        "--prior",
+        choices=PRIORS,
+        default="standard_normal",
+        help="p(z) of --model vae, iwae or hvae: standard_normal (the "
+        "default) or vamp_prior (a mixture of the encoder's posteriors at "
+        "--pseudo-inputs learned inputs, started at the mean training "
+        "image; Tomczak & Welling, 2018)",
+    )
+    train.add_argument(
+        "--pseudo-inputs",
+        type=_positive_int,
+        metavar="K",
+        help="pseudo-inputs of --prior vamp_prior (default 500)",
     )
     train.add_argument(
         "--dynamic-binarization",
@@ -170,10 +189,9 @@ def build_parser():
     train.add_argument(
         "--hidden-units",
         type=_positive_ints,
-        default=(512,),
         metavar="N[,N...]",
         help="MLP hidden layer widths, encoder order (default 512; the "
-        "IWAE paper's: 200,200)",
+        "IWAE paper's: 200,200; not with --model hvae)",
     )
     train.add_argument(
         "--activation",
@@ -181,7 +199,11 @@ def build_parser():
         default="relu",
         help="activation of the hidden layers (default relu)",
     )
-    train.add_argument("--latent-dim", type=_positive_int, default=2)
+    train.add_argument(
+        "--latent-dim",
+        type=_positive_int,
+        help="size of z (default 2; not with --model hvae)",
+    )
     train.add_argument("--likelihood", choices=LIKELIHOODS, default="bernoulli")
     train.add_argument(
         "--beta",

@@ -38,11 +38,54 @@ def _load_data(args):
     )
 
 
+# What a one-layer model's options are when not given.
+DEFAULT_LATENT_DIM = 2
+DEFAULT_HIDDEN_UNITS = (512,)
+
+
 def _check_model_arguments(args):
-    if args.iw_samples is not None and args.model != "iwae":
+    if args.iw_samples is not None and args.model not in ("iwae", "hvae"):
         raise CommandError(
-            "--iw-samples sets the bound of --model iwae. Received: "
+            "--iw-samples sets the bound of --model iwae or hvae. Received: "
             f"--model {args.model}"
+        )
+    if args.model == "hvae":
+        given = [
+            option
+            for option, value in (
+                ("--latent-dim", args.latent_dim),
+                ("--hidden-units", args.hidden_units),
+                ("--upsampling", args.upsampling),
+            )
+            if value is not None
+        ]
+        if args.architecture != "mlp":
+            given.append(f"--architecture {args.architecture}")
+        if given:
+            raise CommandError(
+                "--model hvae trains Burda et al.'s two-layer MLPs "
+                "(keras_vae.build_mlp_hierarchy): expected none of "
+                f"--latent-dim, --hidden-units, --architecture conv, "
+                f"--upsampling. Received: {', '.join(given)}"
+            )
+    if args.prior != "standard_normal" and args.model not in (
+        "vae",
+        "iwae",
+        "hvae",
+    ):
+        raise CommandError(
+            f"--prior {args.prior} is a prior of --model vae, iwae or hvae. "
+            f"Received: --model {args.model}"
+        )
+    if args.free_bits > 0 and args.model not in ("vae", "cvae"):
+        raise CommandError(
+            "--free-bits floors the KL term of --model vae or cvae. "
+            f"Received: --model {args.model}"
+        )
+    if args.pseudo_inputs is not None and args.prior != "vamp_prior":
+        raise CommandError(
+            "--pseudo-inputs sets the mixture of --prior vamp_prior. "
+            f"Received: --prior {args.prior}"
         )
     if args.mean_output_bias and args.architecture != "mlp":
         raise CommandError(
@@ -67,36 +110,56 @@ def _check_model_arguments(args):
         )
 
 
-def _build_model(args, x_train, num_classes):
+def _build_networks(args, x_train, num_classes):
+    """`(encoder, decoder)`, or for --model hvae `(encoders, decoders)`."""
     data_shape = x_train.shape[1:]
+    latent_dim = args.latent_dim or DEFAULT_LATENT_DIM
+    output_bias = (
+        keras_vae.datasets.mean_logits(x_train)
+        if args.mean_output_bias
+        else None
+    )
+    if args.model == "hvae":
+        return keras_vae.build_mlp_hierarchy(
+            data_shape, activation=args.activation, output_bias=output_bias
+        )
+    if args.architecture == "conv":
+        return (
+            keras_vae.build_conv_encoder(
+                data_shape, latent_dim, num_classes=num_classes
+            ),
+            keras_vae.build_conv_decoder(
+                data_shape,
+                latent_dim,
+                num_classes=num_classes,
+                upsampling=args.upsampling or "transpose",
+            ),
+        )
+    mlp = {
+        "hidden_units": args.hidden_units or DEFAULT_HIDDEN_UNITS,
+        "activation": args.activation,
+        "num_classes": num_classes,
+    }
+    return (
+        keras_vae.build_mlp_encoder(data_shape, latent_dim, **mlp),
+        keras_vae.build_mlp_decoder(
+            data_shape, latent_dim, output_bias=output_bias, **mlp
+        ),
+    )
+
+
+def _build_prior(args):
+    """The `prior=` of the model: None, the default, or a VampPrior."""
+    if args.prior == "standard_normal":
+        return None
+    return keras_vae.priors.VampPrior(
+        num_pseudo_inputs=args.pseudo_inputs or 500, seed=args.seed
+    )
+
+
+def _build_model(args, x_train, num_classes):
     num_classes = num_classes if args.model == "cvae" else None
-    if args.architecture == "mlp":
-        output_bias = (
-            keras_vae.datasets.mean_logits(x_train)
-            if args.mean_output_bias
-            else None
-        )
-        mlp = {"hidden_units": args.hidden_units, "activation": args.activation}
-        encoder = keras_vae.build_mlp_encoder(
-            data_shape, args.latent_dim, num_classes=num_classes, **mlp
-        )
-        decoder = keras_vae.build_mlp_decoder(
-            data_shape,
-            args.latent_dim,
-            num_classes=num_classes,
-            output_bias=output_bias,
-            **mlp,
-        )
-    else:
-        encoder = keras_vae.build_conv_encoder(
-            data_shape, args.latent_dim, num_classes=num_classes
-        )
-        decoder = keras_vae.build_conv_decoder(
-            data_shape,
-            args.latent_dim,
-            num_classes=num_classes,
-            upsampling=args.upsampling or "transpose",
-        )
+    encoder, decoder = _build_networks(args, x_train, num_classes)
     common = {
         "likelihood": args.likelihood,
         "seed": args.seed,
@@ -105,14 +168,27 @@ def _build_model(args, x_train, num_classes):
     if args.model == "autoencoder":
         return keras_vae.Autoencoder(encoder, decoder, **common)
     common["beta"] = args.beta
+    if args.model == "cvae":
+        return keras_vae.ConditionalVAE(
+            encoder, decoder, free_bits=args.free_bits, **common
+        )
+    prior = _build_prior(args)
+    common["prior"] = prior
     if args.model == "iwae":
-        return keras_vae.IWAE(
+        model = keras_vae.IWAE(
             encoder, decoder, num_samples=args.iw_samples or 5, **common
         )
-    model_class = {"vae": keras_vae.VAE, "cvae": keras_vae.ConditionalVAE}
-    return model_class[args.model](
-        encoder, decoder, free_bits=args.free_bits, **common
-    )
+    elif args.model == "hvae":
+        model = keras_vae.HierarchicalVAE(
+            encoder, decoder, num_samples=args.iw_samples or 1, **common
+        )
+    else:
+        model = keras_vae.VAE(
+            encoder, decoder, free_bits=args.free_bits, **common
+        )
+    if prior is not None:
+        prior.initialize_pseudo_inputs(x_train, seed=args.seed)
+    return model
 
 
 def _test_data(model, x_test, args):
