@@ -237,8 +237,11 @@ def gradients(fn, *inputs):
             with keras.StatelessScope():
                 return fn(*args)
 
+        # Compiled whole: op by op, JAX compiles each new shape's ops one
+        # at a time, several times slower for the property tests' shapes.
         argnums = tuple(range(len(inputs)))
-        return [np.asarray(g) for g in jax.grad(stateless_fn, argnums)(*inputs)]
+        gradient_fn = jax.jit(jax.grad(stateless_fn, argnums))
+        return [np.asarray(g) for g in gradient_fn(*inputs)]
     import torch
 
     tensors = [torch.tensor(value, requires_grad=True) for value in inputs]
