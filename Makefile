@@ -49,15 +49,16 @@ browser:
 # One pytest process per backend (Keras fixes its backend at import), the
 # three at once: the machine's cores are otherwise half idle. Each backend's
 # output is shown when it ends. KERAS_VAE_TEST_CACHE: files the three runs
-# share (the cross-backend models), written once per `make test`. The
-# shortest run (torch, about two thirds of JAX's) yields the CPU to the two
-# longer ones (nice): three processes on two cores, the longest sets the time.
+# share (the cross-backend models), written once per `make test`. Three
+# processes on two cores: the shortest run (torch, about two thirds of JAX's
+# alone) yields some CPU to the two longer ones (nice 5), so that the three
+# end closer together (nice 10 starved it: torch then ended last).
 NICE_BACKENDS ?= torch
 test: venv browser
 	@rm -rf $(RESULTS); mkdir -p $(RESULTS); status=0; start=$$(date +%s); \
 	for backend in $(BACKENDS); do \
 		niceness=; \
-		case " $(NICE_BACKENDS) " in *" $$backend "*) niceness="nice -n 10";; esac; \
+		case " $(NICE_BACKENDS) " in *" $$backend "*) niceness="nice -n 5";; esac; \
 		KERAS_BACKEND=$$backend KERAS_VAE_TEST_CACHE=$(CURDIR)/$(RESULTS) \
 			$$niceness $(BIN)/python -m pytest tests \
 			--junitxml=$(RESULTS)/$$backend.xml $(PYTEST_ARGS) \

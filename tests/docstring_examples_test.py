@@ -8,9 +8,10 @@ names the examples take as given: the quick start's data and trained `vae`
 (the `quick_start_names` fixture of tests/conftest.py), untrained small
 models (`iwae`, `hvae`, `cvae`, `autoencoder`), a saved model file and a
 folder of images, in a scratch folder, with TFDS serving small random
-MNIST. Every `fit` runs one epoch, whatever the example asks (as the issue
-asks of these tests: tiny data, one epoch). An example that cannot run here
-says why on its first line: `# Not run in the tests: the reason`.
+MNIST. Every `fit` runs one epoch, whatever the example asks: the examples
+show real settings, the tests check that they run, on tiny data. An example
+that cannot run here says why on its first line: `# Not run in the tests:
+the reason`.
 """
 
 import functools
