@@ -49,18 +49,13 @@ browser:
 # One pytest process per backend (Keras fixes its backend at import), the
 # three at once: the machine's cores are otherwise half idle. Each backend's
 # output is shown when it ends. KERAS_VAE_TEST_CACHE: files the three runs
-# share (the cross-backend models), written once per `make test`. Three
-# processes on two cores: the shortest run (torch, about two thirds of JAX's
-# alone) yields some CPU to the two longer ones (nice 5), so that the three
-# end closer together (nice 10 starved it: torch then ended last).
-NICE_BACKENDS ?= torch
+# share (the cross-backend models), written once per `make test`. Each
+# process computes on one thread (tests/conftest.py): three on two cores.
 test: venv browser
 	@rm -rf $(RESULTS); mkdir -p $(RESULTS); status=0; start=$$(date +%s); \
 	for backend in $(BACKENDS); do \
-		niceness=; \
-		case " $(NICE_BACKENDS) " in *" $$backend "*) niceness="nice -n 5";; esac; \
 		KERAS_BACKEND=$$backend KERAS_VAE_TEST_CACHE=$(CURDIR)/$(RESULTS) \
-			$$niceness $(BIN)/python -m pytest tests \
+			$(BIN)/python -m pytest tests \
 			--junitxml=$(RESULTS)/$$backend.xml $(PYTEST_ARGS) \
 			> $(RESULTS)/$$backend.log 2>&1 & \
 		eval "pid_$$backend=$$!"; \

@@ -51,6 +51,7 @@ FAST_COMPILATION_FLAGS = (
 
 def pytest_configure(config):
     _compile_quickly()
+    _one_thread_each()
     _share_jax_compilations()
     if config.getoption("--hide-offline-data"):
         os.environ[helpers.HIDE_OFFLINE_DATA] = "1"
@@ -73,6 +74,32 @@ def _compile_quickly():
         assert not xla_bridge.backends_are_initialized(), (
             "JAX started before the tests set XLA_FLAGS"
         )
+
+
+# `make test` runs three pytest processes on the machine's cores; each
+# backend's own thread pools (OpenMP for torch, Eigen for TensorFlow and
+# XLA) would start a thread per core in each, and their waiting threads spin
+# on cores the others need. One compute thread each, here and in the
+# processes the tests start (they read these variables).
+ONE_THREAD = {
+    "OMP_NUM_THREADS": "1",
+    "TF_NUM_INTRAOP_THREADS": "1",
+    "TF_NUM_INTEROP_THREADS": "1",
+}
+ONE_THREAD_XLA_FLAGS = ("--xla_cpu_multi_thread_eigen=false",)
+
+
+def _one_thread_each():
+    """Sets ONE_THREAD (and XLA's flags) before any backend computes."""
+    for name, value in ONE_THREAD.items():
+        os.environ.setdefault(name, value)
+    flags = os.environ.get("XLA_FLAGS", "").split()
+    flags += [flag for flag in ONE_THREAD_XLA_FLAGS if flag not in flags]
+    os.environ["XLA_FLAGS"] = " ".join(flags)
+    if keras.backend.backend() == "torch":
+        import torch
+
+        torch.set_num_threads(1)
 
 
 def _share_jax_compilations():
