@@ -205,6 +205,12 @@ def read_log(path):
         return list(csv.DictReader(file))
 
 
+def epochs_done(logged):
+    """Epochs trained, from the log's last epoch: a row can be missing
+    when a process stops between an epoch's backup and its log row."""
+    return int(logged[-1]["epoch"]) + 1 if logged else 0
+
+
 def train(name, args, x_train, x_validation):
     work_dir = pathlib.Path(args.work_dir) / name
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -246,11 +252,11 @@ def train(name, args, x_train, x_validation):
         ),
         default=math.inf,
     )
-    if len(logged) >= args.epochs:
-        print(f"{name}: trained already ({len(logged)} epochs in {log_path})")
+    if epochs_done(logged) >= args.epochs:
+        print(f"{name}: trained already ({epochs_done(logged)} epochs)")
     else:
         if logged:
-            print(f"{name}: resuming after epoch {len(logged)}")
+            print(f"{name}: resuming after epoch {epochs_done(logged)}")
         model.fit(
             x_train,
             epochs=args.epochs,
@@ -283,8 +289,14 @@ def train(name, args, x_train, x_validation):
     uncompiled = shipped.__class__.from_config(shipped.get_config())
     uncompiled.set_weights(shipped.get_weights())
     uncompiled.save(model_path)
+    unlogged = sorted(
+        set(range(epochs_done(logged))) - {int(row["epoch"]) for row in logged}
+    )
     return {
-        "epochs": len(logged),
+        "epochs": epochs_done(logged),
+        # Trained, but the process stopped between the epoch's backup and
+        # its log row: their seconds are missing from train_seconds.
+        **({"unlogged_epochs": unlogged} if unlogged else {}),
         "selected_epoch": int(best_epoch["epoch"]) + 1,
         "validation_loss": float(best_epoch["val_loss"]),
         "kl_warmup_epochs": warmup_epochs,
