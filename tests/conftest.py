@@ -50,7 +50,7 @@ FAST_COMPILATION_FLAGS = (
 
 
 def pytest_configure(config):
-    _compile_quickly()
+    _add_xla_flags(*FAST_COMPILATION_FLAGS, *ONE_THREAD_XLA_FLAGS)
     _one_thread_each()
     _share_jax_compilations()
     if config.getoption("--hide-offline-data"):
@@ -59,14 +59,14 @@ def pytest_configure(config):
         os.environ["TFDS_DATA_DIR"] = empty
 
 
-def _compile_quickly():
-    """Adds FAST_COMPILATION_FLAGS to XLA_FLAGS, here and in subprocesses.
+def _add_xla_flags(*new_flags):
+    """Adds `new_flags` to XLA_FLAGS, here and in subprocesses.
 
     Set before the tests start JAX (XLA reads its flags once, when its CPU
     backend starts); TensorFlow's XLA accepts the same flags.
     """
     flags = os.environ.get("XLA_FLAGS", "").split()
-    flags += [flag for flag in FAST_COMPILATION_FLAGS if flag not in flags]
+    flags += [flag for flag in new_flags if flag not in flags]
     os.environ["XLA_FLAGS"] = " ".join(flags)
     if keras.backend.backend() == "jax":
         from jax._src import xla_bridge
@@ -90,12 +90,10 @@ ONE_THREAD_XLA_FLAGS = ("--xla_cpu_multi_thread_eigen=false",)
 
 
 def _one_thread_each():
-    """Sets ONE_THREAD (and XLA's flags) before any backend computes."""
+    """Sets ONE_THREAD before any backend computes (XLA's flags are set
+    with the others, `_add_xla_flags`)."""
     for name, value in ONE_THREAD.items():
         os.environ.setdefault(name, value)
-    flags = os.environ.get("XLA_FLAGS", "").split()
-    flags += [flag for flag in ONE_THREAD_XLA_FLAGS if flag not in flags]
-    os.environ["XLA_FLAGS"] = " ".join(flags)
     if keras.backend.backend() == "torch":
         import torch
 
