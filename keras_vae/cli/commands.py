@@ -43,12 +43,23 @@ DEFAULT_LATENT_DIM = 2
 DEFAULT_HIDDEN_UNITS = (512,)
 
 
-def _check_model_arguments(args):
-    if args.iw_samples is not None and args.model not in ("iwae", "hvae"):
+def _refuse_unless_model(args, given, what, models):
+    """Raises `CommandError` when an option that only `models` (two or
+    more) use, `what` says how, is `given` with another `--model`."""
+    if given and args.model not in models:
+        expected = f"{', '.join(models[:-1])} or {models[-1]}"
         raise CommandError(
-            "--iw-samples sets the bound of --model iwae or hvae. Received: "
-            f"--model {args.model}"
+            f"{what} of --model {expected}. Received: --model {args.model}"
         )
+
+
+def _check_model_arguments(args):
+    _refuse_unless_model(
+        args,
+        args.iw_samples is not None,
+        "--iw-samples sets the bound",
+        ("iwae", "hvae"),
+    )
     if args.model == "hvae":
         given = [
             option
@@ -68,20 +79,18 @@ def _check_model_arguments(args):
                 f"--latent-dim, --hidden-units, --architecture conv, "
                 f"--upsampling. Received: {', '.join(given)}"
             )
-    if args.prior != "standard_normal" and args.model not in (
-        "vae",
-        "iwae",
-        "hvae",
-    ):
-        raise CommandError(
-            f"--prior {args.prior} is a prior of --model vae, iwae or hvae. "
-            f"Received: --model {args.model}"
-        )
-    if args.free_bits > 0 and args.model not in ("vae", "cvae"):
-        raise CommandError(
-            "--free-bits floors the KL term of --model vae or cvae. "
-            f"Received: --model {args.model}"
-        )
+    _refuse_unless_model(
+        args,
+        args.prior != "standard_normal",
+        f"--prior {args.prior} is a prior",
+        ("vae", "iwae", "hvae"),
+    )
+    _refuse_unless_model(
+        args,
+        args.free_bits > 0,
+        "--free-bits floors the KL term",
+        ("vae", "cvae"),
+    )
     if args.pseudo_inputs is not None and args.prior != "vamp_prior":
         raise CommandError(
             "--pseudo-inputs sets the mixture of --prior vamp_prior. "
