@@ -41,11 +41,14 @@ def train_command(output_dir, *extra):
 
 
 def logged_epochs(output_dir):
-    path = output_dir / "training_log.csv"
-    if not path.exists():
+    # Read while the command may be replacing the file (a new run removes
+    # an earlier run's log): a file gone between a check and the open reads
+    # as no log, as one never written does.
+    try:
+        with open(output_dir / "training_log.csv", newline="") as file:
+            return [int(row["epoch"]) for row in csv.DictReader(file)]
+    except FileNotFoundError:
         return []
-    with open(path, newline="") as file:
-        return [int(row["epoch"]) for row in csv.DictReader(file)]
 
 
 def test_killed_training_resumes_after_the_last_finished_epoch(
