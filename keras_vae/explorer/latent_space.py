@@ -65,6 +65,8 @@ class LatentSpace:
         self._lock = threading.Lock()
         self.z_mean, self.z_log_var = self._encode(self.x, self.labels)
         self.pca_mean, self.pca_components = principal_plane(self.z_mean)
+        with self._lock:
+            self.prior_mixture = model_notes.prior_mixture(model)
         self._points = None
 
     @property
@@ -120,7 +122,9 @@ class LatentSpace:
             A JSON-ready dict: `z_mean` and `z_log_var` (`None` for an
             autoencoder), rows of `latent_dim` numbers rounded to 5
             decimals; `labels` or `None`; `pca`, the `mean` and the two
-            orthonormal `components` of `principal_plane`.
+            orthonormal `components` of `principal_plane`; `prior_mixture`,
+            a `VampPrior`'s components (`model_notes.prior_mixture`) or
+            `None`.
 
         Example:
 
@@ -141,6 +145,7 @@ class LatentSpace:
                         "float64"
                     ).tolist(),
                 },
+                "prior_mixture": self.prior_mixture,
             }
         return self._points
 

@@ -1,12 +1,19 @@
 """What the explorer's page says about a model's prior and latent plane.
 
-The page draws the prior's density only where it knows it: the dashed
-circles at 1, 2 and 3 standard deviations are `N(0, I)`'s, drawn for a
+The page draws the prior's density where it knows it: the dashed circles
+at 1, 2 and 3 standard deviations are `N(0, I)`'s, drawn for a
 `StandardNormal` prior and for an `Autoencoder` (no prior; `sample()` draws
-`N(0, I)`). For any other prior, such as a `VampPrior`, it draws none and
-says so. For a `HierarchicalVAE` it says which stochastic layer the plane
-shows: the top one, `z_L`, whose space `encode`, `decode` and `sample` use.
+`N(0, I)`). A `VampPrior` is a mixture of Gaussians, `prior_mixture` sends
+its components, and the page draws the mixture's density in the plane's two
+coordinates (its marginal, exact for any projection) at the levels that
+enclose 39%, 86% and 99% of its mass: the masses of the 1, 2 and 3 sigma
+circles. For any other prior it draws none and says so. For a
+`HierarchicalVAE` it says which stochastic layer the plane shows: the top
+one, `z_L`, whose space `encode`, `decode` and `sample` use.
 """
+
+import numpy as np
+from keras import ops
 
 from keras_vae import priors
 from keras_vae.plots import figures
@@ -22,14 +29,16 @@ def prior_note(model):
     Returns:
         A JSON-ready dict: `name` (the prior's class name, `None` for a
         model without a prior), `description` (a few words for the page's
-        info line), `contours` (whether the page draws the `N(0, I)`
-        circles: only when they are the prior's density, or the codes that
-        `sample()` decodes) and `note` (a sentence shown under the plane).
+        info line), `contours` (what the page draws: `"N(0, I)"`, the
+        circles, when they are the prior's density or the codes that
+        `sample()` decodes; `"mixture"`, the density of `prior_mixture`'s
+        components; `None` when it cannot draw the prior) and `note` (a
+        sentence shown under the plane).
 
     Example:
 
     ```python
-    prior_note(vae)["contours"]  # True for the default N(0, I) prior
+    prior_note(vae)["contours"]  # "N(0, I)" for the default prior
     ```
     """
     prior = getattr(model, "prior", None)
@@ -37,7 +46,7 @@ def prior_note(model):
         return {
             "name": None,
             "description": "none (samples N(0, I))",
-            "contours": True,
+            "contours": "N(0, I)",
             "note": "An autoencoder has no prior; the dashed circles show "
             "N(0, I) at 1, 2 and 3 σ, which sample() draws its codes from.",
         }
@@ -46,22 +55,64 @@ def prior_note(model):
         return {
             "name": name,
             "description": "N(0, I)",
-            "contours": True,
+            "contours": "N(0, I)",
             "note": "Dashed circles: the prior N(0, I) at 1, 2 and 3 σ.",
         }
     description = figures.prior_name(model)
-    detail = ""
     if isinstance(prior, priors.VampPrior):
-        detail = (
-            " It is a mixture of the encoder's posteriors at learned "
-            "pseudo-inputs: its mass need not lie around 0."
+        drawn = (
+            "Grey ticks: the prior, {}, on this line, where its density "
+            "encloses 68%, 95% and 99.7% of its mass, as ±1, 2 and 3 σ of "
+            "N(0, 1) do"
+            if model.latent_dim == 1
+            else "Grey contours: the prior, {}, in this plane (its density "
+            "over the two plotted coordinates), enclosing 39%, 86% and 99% "
+            "of its mass, as the 1, 2 and 3 σ circles of N(0, I) do"
         )
+        return {
+            "name": name,
+            "description": description,
+            "contours": "mixture",
+            "note": drawn.format(description) + "; darker encloses less. "
+            "It is a mixture of the encoder's posteriors at learned "
+            "pseudo-inputs: its mass need not lie around 0.",
+        }
     return {
         "name": name,
         "description": description,
-        "contours": False,
-        "note": f"Prior: {description}; its density contours are not "
-        f"drawn.{detail}",
+        "contours": None,
+        "note": f"Prior: {description}; its density contours are not drawn.",
+    }
+
+
+def prior_mixture(model):
+    """The components of a model's `VampPrior`, for the page to draw.
+
+    Args:
+        model: a keras-vae model.
+
+    Returns:
+        `None` unless the model's prior is a `VampPrior`; else a JSON-ready
+        dict: `means` and `log_vars`, rows of `latent_dim` numbers (one
+        row per pseudo-input, rounded to 5 decimals as the encoded points
+        are), the components `q(z | u_k)` of the equal-weight mixture (for
+        a `HierarchicalVAE`, of its top layer).
+
+    Example:
+
+    ```python
+    mixture = prior_mixture(vamp_vae)
+    len(mixture["means"])  # num_pseudo_inputs
+    ```
+    """
+    prior = getattr(model, "prior", None)
+    if not isinstance(prior, priors.VampPrior):
+        return None
+    return {
+        name: np.round(
+            ops.convert_to_numpy(values).astype("float64"), 5
+        ).tolist()
+        for name, values in zip(("means", "log_vars"), prior.components())
     }
 
 

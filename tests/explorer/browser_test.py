@@ -10,7 +10,10 @@ import pathlib
 import shutil
 import threading
 
+import keras
+import numpy as np
 import pytest
+from keras import ops
 
 import keras_vae
 from keras_vae.explorer import LatentSpace
@@ -223,18 +226,62 @@ def test_drawing_on_the_canvas_shows_a_posterior_ellipse(page):
     assert page.problems == []
 
 
-def test_a_hierarchical_vamp_prior_page_says_what_it_shows(browser):
+def one_component_vamp_prior(model):
+    """Makes the model's VampPrior one Gaussian (every pseudo-input the
+    same), whose contours are known; returns its mean and variances."""
+    prior = model.prior
+    prior.pseudo_inputs.assign(
+        np.full(prior.pseudo_inputs.shape, 0.3, "float32")
+    )
+    means, log_vars = (ops.convert_to_numpy(t) for t in prior.components())
+    np.testing.assert_allclose(means, means[:1].repeat(len(means), 0))
+    return means[0].astype("float64"), np.exp(log_vars[0].astype("float64"))
+
+
+def page_contours(page):
+    """The page's own prior contours for its current view."""
+    return page.page.evaluate(
+        "() => import('/static/prior-contours.js')"
+        ".then((module) => module.priorContours())"
+    )
+
+
+def assert_gaussian_contours(contours, mean, covariance):
+    # Of a Gaussian, the density levels that enclose the mass within 1, 2
+    # and 3 sigma (39%, 86% and 99% in a plane; 68%, 95% and 99.7% on a
+    # line) are its densities at Mahalanobis radius 1, 2 and 3, and their
+    # lines are there. The page finds the levels from 10,000 draws: about
+    # 0.03 of sampling error in radius at 3 sigma in a plane, 0.06 on a line.
+    mean = np.atleast_1d(mean)
+    covariance = np.atleast_2d(covariance)
+    peak = 1 / np.sqrt(np.linalg.det(2 * np.pi * covariance))
+    level_radii = np.sqrt(-2 * np.log(np.asarray(contours["levels"]) / peak))
+    np.testing.assert_allclose(level_radii, [1, 2, 3], atol=0.2)
+    lines = contours.get("segments") or contours["crossings"]
+    for k, points in enumerate(lines, start=1):
+        points = np.reshape(points, (-1, len(mean))) - mean
+        radii = np.sqrt(
+            np.einsum("ni,ij,nj->n", points, np.linalg.inv(covariance), points)
+        )
+        assert len(radii) >= 2, f"level {k} has no line"
+        np.testing.assert_allclose(radii, k, atol=0.2)
+
+
+def test_a_vamp_prior_page_draws_its_density_in_both_views(browser):
     from tests.explorer.model_notes_test import tiny_hierarchy
 
     x, y = synthetic_digits(20)
     hvae = tiny_hierarchy(prior=keras_vae.priors.VampPrior(10))
-    server, url = serving(LatentSpace(hvae, x, y))
+    mean, variances = one_component_vamp_prior(hvae)
+    space = LatentSpace(hvae, x, y)
+    server, url = serving(space)
     try:
         page = Page(browser, url)
-        page.page.wait_for_selector("#plane[data-prior-contours='none']")
+        page.page.wait_for_selector("#plane[data-prior-contours='mixture']")
+        levels = page.page.get_attribute("#plane", "data-prior-levels")
+        assert all(int(count) > 10 for count in levels.split(","))
         assert page.page.inner_text("#prior-note").startswith(
-            "Prior: VampPrior (10 components); its density contours are "
-            "not drawn."
+            "Grey contours: the prior, VampPrior (10 components), in this plane"
         )
         assert page.page.inner_text("#layer-note").startswith(
             "The plane shows the top stochastic layer z_2 of 2 (size 2)."
@@ -242,6 +289,37 @@ def test_a_hierarchical_vamp_prior_page_says_what_it_shows(browser):
         model_info = page.page.inner_text("#model-info")
         assert "plane: top layer z_2 of 2 (size 2)" in model_info
         assert "prior: VampPrior (10 components)" in model_info
+        # The latent dims view: the axis-aligned ellipses of the top layer.
+        assert_gaussian_contours(page_contours(page), mean, np.diag(variances))
+        # The principal plane: a rotation, so a full covariance.
+        page.page.select_option("#projection", "pca")
+        pca = space.points()["pca"]
+        rotation = np.asarray(pca["components"])
+        assert_gaussian_contours(
+            page_contours(page),
+            rotation @ (mean - np.asarray(pca["mean"])),
+            rotation @ np.diag(variances) @ rotation.T,
+        )
+        assert page.problems == []
+        page.page.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_one_dimensional_vamp_prior_marks_its_levels_on_the_line(browser):
+    keras.utils.set_random_seed(0)
+    vae = keras_vae.VAE(
+        keras_vae.build_mlp_encoder((28, 28, 1), 1, (8,)),
+        keras_vae.build_mlp_decoder((28, 28, 1), 1, (8,)),
+        prior=keras_vae.priors.VampPrior(num_pseudo_inputs=3),
+    )
+    mean, variances = one_component_vamp_prior(vae)
+    server, url = serving(LatentSpace(vae, *synthetic_digits(20)))
+    try:
+        page = Page(browser, url)
+        page.page.wait_for_selector("#plane[data-prior-levels='2,2,2']")
+        assert_gaussian_contours(page_contours(page), mean, variances)
         assert page.problems == []
         page.page.close()
     finally:
@@ -252,8 +330,6 @@ def test_a_hierarchical_vamp_prior_page_says_what_it_shows(browser):
 def test_a_screenshot_of_a_trained_model_on_real_digits(browser, tmp_path):
     # The shipped binarized-MNIST VAE on real test digits when the offline
     # copy is here (else synthetic ones): the README's screenshot.
-    import keras
-
     real = load_real("mnist", limit=1000)
     x, y = real[1] if real else synthetic_digits(500)
     space = LatentSpace(

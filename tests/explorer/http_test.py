@@ -401,7 +401,8 @@ def test_an_autoencoder_has_codes_and_says_why_there_is_no_posterior(digits):
         )
         # No prior of its own: the page keeps the N(0, I) circles that
         # `sample()` draws from, and says why.
-        assert info["prior"]["name"] is None and info["prior"]["contours"]
+        assert info["prior"]["name"] is None
+        assert info["prior"]["contours"] == "N(0, I)"
         assert "autoencoder has no prior" in info["prior"]["note"].lower()
         points = get_json(server, "/api/points")[1]
         assert points["z_log_var"] is None

@@ -18,6 +18,7 @@
  *   current.js        the current point and the live decode into #decoded
  *   projection.js     latent vector <-> plane coordinates <-> pixels
  *   plane.js          drawing the plane
+ *   prior-contours.js a VampPrior's density contours on the plane
  *   plane-input.js    the pointer on the plane, selecting a test point
  *   sliders.js        the sliders and their preview strips
  *   interpolation.js  interpolating between two picked points
@@ -34,6 +35,7 @@ import { getJson } from './api.js';
 import { refreshDecoded, setUpDecoded, showCurrentVector } from './current.js';
 import { computeBounds, projectAllPoints } from './projection.js';
 import { renderScatterLayer, requestRedraw, setUpCanvas } from './plane.js';
+import { priorContours } from './prior-contours.js';
 import {
   onPlanePointerCancel, onPlanePointerDown, onPlanePointerLeave,
   onPlanePointerMove, onPlanePointerUp,
@@ -82,6 +84,7 @@ function applyViewControls() {
   els.dimY.disabled = mode === 'pca' || state.d === 1;
   projectAllPoints();
   computeBounds();
+  state.priorContours = priorContours();
   renderScatterLayer();
   requestRedraw();
 }

@@ -1,7 +1,7 @@
 /*
  * keras-vae explore, plane.js: drawing the latent plane: the point cloud
- * (rendered once per view into an offscreen layer), axes, the N(0, I)
- * contours (when that is the prior),
+ * (rendered once per view into an offscreen layer), axes, the prior's
+ * contours (N(0, I)'s circles, or a VampPrior's from prior-contours.js),
  * the selected posterior, interpolation endpoints, the current point and
  * the hover cross-hair. Owns the scatter layer and the redraw queue.
  */
@@ -121,14 +121,21 @@ function axisNames() {
 }
 
 /**
- * N(0, I) at 1, 2 and 3 standard deviations, when the server says that is
- * the prior (or what an autoencoder samples); other priors get no contours,
- * and #prior-note says so. data-prior-contours on the canvas says which,
- * for scripts and tests that cannot read the picture.
+ * The prior's density: N(0, I) at 1, 2 and 3 standard deviations, when the
+ * server says that is the prior (or what an autoencoder samples); a
+ * VampPrior's mixture at the levels of prior-contours.js; nothing for other
+ * priors, and #prior-note says so. data-prior-contours on the canvas says
+ * which, and data-prior-levels how many segments (or crossings) each level
+ * has, for scripts and tests that cannot read the picture.
  */
 function drawPriorContours(ctx) {
   const drawn = state.info.prior.contours;
-  ctx.canvas.dataset.priorContours = drawn ? 'N(0, I)' : 'none';
+  ctx.canvas.dataset.priorContours = drawn || 'none';
+  delete ctx.canvas.dataset.priorLevels;
+  if (drawn === 'mixture') {
+    drawMixtureContours(ctx, state.priorContours);
+    return;
+  }
   if (!drawn) return;
   const centre = project(new Array(state.d).fill(0));
   const px = toPixel(centre[0], centre[1]);
@@ -144,10 +151,8 @@ function drawPriorContours(ctx) {
     ctx.beginPath();
     if (state.d === 1 && state.view.mode !== 'pca') {
       // One latent dim: the prior's +-k sigma along the only axis.
-      ctx.moveTo(px.x - k * scale, px.y - 6);
-      ctx.lineTo(px.x - k * scale, px.y + 6);
-      ctx.moveTo(px.x + k * scale, px.y - 6);
-      ctx.lineTo(px.x + k * scale, px.y + 6);
+      drawTick(ctx, px.x - k * scale, px.y);
+      drawTick(ctx, px.x + k * scale, px.y);
     } else {
       ctx.arc(px.x, px.y, k * scale, 0, 2 * Math.PI);
     }
@@ -155,6 +160,42 @@ function drawPriorContours(ctx) {
     ctx.fillText(k + 'σ', px.x + k * scale * Math.SQRT1_2 + 2, px.y - k * scale * Math.SQRT1_2);
   }
   ctx.restore();
+}
+
+function drawTick(ctx, x, y) {
+  ctx.moveTo(x, y - 6);
+  ctx.lineTo(x, y + 6);
+}
+
+// Grey of each level of a mixture's contours: darker encloses less mass.
+const MIXTURE_LEVEL_COLOURS = ['#555555', '#888888', '#b5b5b5'];
+
+function drawMixtureContours(ctx, contours) {
+  const axis = toPixel(0, 0).y;
+  const counts = [];
+  ctx.save();
+  ctx.lineWidth = 1.2;
+  contours.levels.forEach(function (level, index) {
+    ctx.strokeStyle = MIXTURE_LEVEL_COLOURS[index];
+    ctx.beginPath();
+    if (contours.crossings) {
+      const crossings = contours.crossings[index];
+      crossings.forEach(function (a) { drawTick(ctx, toPixel(a, 0).x, axis); });
+      counts.push(crossings.length);
+    } else {
+      const s = contours.segments[index];
+      for (let i = 0; i < s.length; i += 4) {
+        const p = toPixel(s[i], s[i + 1]);
+        const q = toPixel(s[i + 2], s[i + 3]);
+        ctx.moveTo(p.x, p.y);
+        ctx.lineTo(q.x, q.y);
+      }
+      counts.push(s.length / 4);
+    }
+    ctx.stroke();
+  });
+  ctx.restore();
+  ctx.canvas.dataset.priorLevels = counts.join(',');
 }
 
 /** The selected code: its posterior ellipse, or only a marker. */

@@ -35,6 +35,7 @@ export const state = {
   view: { mode: 'dims', dx: 0, dy: 1 },  // dy is -1 when d == 1
   projected: null,       // Float64Array of plane coordinates, 2 per point
   bounds: null,          // {xmin, xmax, ymin, ymax} in plane coordinates
+  priorContours: null,   // prior-contours.js's lines for this view, or null
   current: [],           // the current latent point
   hover: null,           // {x, y} pixel position previewed on the plane
   posterior: null,       // {z_mean, z_log_var} of the selected code
