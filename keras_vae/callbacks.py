@@ -151,11 +151,18 @@ class KLWarmup(keras.callbacks.Callback):
     or the number of optimizer steps taken (`steps=`), and `period` that
     argument:
 
-    - `"linear"`: `beta = target * min(1, t / period)`, then `target` for
-      good;
+    - `"linear"`: `beta = initial_beta + (target - initial_beta) *
+      min(1, t / period)`, then `target` for good;
     - `"cyclical"` (Fu et al., 2019): the ramp repeats every `period`,
       rising over its first `ramp_fraction` and holding `target` for the
       rest.
+
+    With a `VampPrior`, start above 0 (`initial_beta=1 / epochs`, as
+    Tomczak & Welling's code does): an epoch at `beta = 0` shrinks the
+    encoder's variances without bound, its posteriors at the pseudo-inputs
+    become needles, and one component of the mixture takes every code for
+    good (measured on MNIST: 1 component in use of 500 after such an
+    epoch, about 50 after one at `beta = 0.01`).
 
     `t` counts from the optimizer's step count (or the epoch index), so a
     resumed training continues the schedule. With `steps_per_execution=N`,
@@ -171,6 +178,8 @@ class KLWarmup(keras.callbacks.Callback):
             rising, in `(0, 1]`.
         target: the final `beta`; `None` (the default) uses the VAE's
             `beta` argument, `vae.target_beta`.
+        initial_beta: the `beta` where each ramp starts, a float in
+            `[0, target]`.
 
     Example:
 
@@ -188,6 +197,7 @@ class KLWarmup(keras.callbacks.Callback):
         schedule="linear",
         ramp_fraction=0.5,
         target=None,
+        initial_beta=0.0,
     ):
         super().__init__()
         if (epochs is None) == (steps is None):
@@ -216,13 +226,20 @@ class KLWarmup(keras.callbacks.Callback):
                 "Received an invalid value for `target`, expected a finite "
                 f"float >= 0 or None. Received: target={target!r}"
             )
+        if not (np.isfinite(initial_beta) and initial_beta >= 0):
+            raise ValueError(
+                "Received an invalid value for `initial_beta`, expected a "
+                f"finite float >= 0. Received: initial_beta={initial_beta!r}"
+            )
         self.schedule = schedule
         self.ramp_fraction = float(ramp_fraction)
         self.target = target
+        self.initial_beta = float(initial_beta)
         self._value = None
 
     def fraction_at(self, t):
-        """The schedule's `beta / target` after `t` epochs or steps.
+        """How far up its ramp the schedule is after `t` epochs or steps:
+        `beta = initial_beta + (target - initial_beta) * fraction_at(t)`.
 
         Args:
             t: non-negative integer, the epoch index or the step count.
@@ -254,6 +271,11 @@ class KLWarmup(keras.callbacks.Callback):
         self._target = (
             model.target_beta if self.target is None else float(self.target)
         )
+        if self.initial_beta > self._target:
+            raise ValueError(
+                "Expected `initial_beta` <= the target beta, "
+                f"{self._target}. Received: initial_beta={self.initial_beta}"
+            )
         self._step = int(keras.ops.convert_to_numpy(model.optimizer.iterations))
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -273,7 +295,9 @@ class KLWarmup(keras.callbacks.Callback):
             logs["beta"] = self._value
 
     def _set(self, t):
-        value = self._target * self.fraction_at(t)
+        value = self.initial_beta + (
+            self._target - self.initial_beta
+        ) * self.fraction_at(t)
         # Reading `self.model` makes JAX hand the training state back to the
         # variables, so it is done only when `beta` changes.
         if value != self._value:

@@ -132,7 +132,11 @@ def test_free_bits_is_in_the_config_and_trains():
     )
 
 
-def test_epoch_warmup_reaches_the_compiled_step(digits):
+@pytest.mark.parametrize(
+    "initial_beta, betas",
+    [(0.0, [0.0, 1.0, 2.0, 2.0]), (0.5, [0.5, 1.25, 2.0, 2.0])],
+)
+def test_epoch_warmup_reaches_the_compiled_step(digits, initial_beta, betas):
     vae = tiny_vae(beta=2.0)
     # By default, several steps per compiled call on JAX and TensorFlow.
     history = vae.fit(
@@ -140,9 +144,9 @@ def test_epoch_warmup_reaches_the_compiled_step(digits):
         epochs=4,
         batch_size=16,
         verbose=0,
-        callbacks=[KLWarmup(epochs=2)],
+        callbacks=[KLWarmup(epochs=2, initial_beta=initial_beta)],
     ).history
-    assert history["beta"] == [0.0, 1.0, 2.0, 2.0]
+    assert history["beta"] == betas
     # beta is fixed within an epoch, so the epoch's mean loss is exactly
     # reconstruction + beta * KL if the step read the variable: a step
     # compiled with beta as a constant would use 2.0 throughout.
@@ -197,11 +201,23 @@ def test_cyclical_schedule_repeats():
         ({"epochs": 2, "schedule": "cosine"}, "schedule"),
         ({"epochs": 2, "ramp_fraction": 0.0}, "ramp_fraction"),
         ({"epochs": 2, "target": -1.0}, "target"),
+        ({"epochs": 2, "initial_beta": -0.1}, "initial_beta"),
+        ({"epochs": 2, "initial_beta": float("nan")}, "initial_beta"),
     ],
 )
 def test_bad_warmup_arguments_are_refused(kwargs, message):
     with pytest.raises(ValueError, match=message):
         KLWarmup(**kwargs)
+
+
+def test_warmup_starting_above_its_target_is_refused(digits):
+    with pytest.raises(ValueError, match="`initial_beta` <= the target"):
+        tiny_vae(beta=1.0).fit(
+            digits,
+            epochs=1,
+            verbose=0,
+            callbacks=[KLWarmup(epochs=2, initial_beta=1.5)],
+        )
 
 
 def test_warmup_on_a_model_without_beta_is_refused():
