@@ -160,6 +160,7 @@ def test_likelihood_trains_scores_and_ships_each_row_then_resumes(
         assert "second_test_draw" in row
         # Validation scores the moving average, not the trained weights.
         assert row["ema_momentum"] == 0.9
+        assert row["adam_epsilon"] == likelihood.ADAM_EPSILON["standard_normal"]
         log = likelihood.read_log(
             tmp_path / "work" / "iwae5" / "training_log.csv"
         )
@@ -175,6 +176,32 @@ def test_likelihood_trains_scores_and_ships_each_row_then_resumes(
         monkeypatch.setattr(sys, "argv", [*argv, "--second-test-seed", "none"])
         likelihood.main()
     assert "iwae5: trained already (2 epochs" in capsys.readouterr().out
+
+
+def test_prior_perplexity_counts_the_components_that_hold_the_codes(
+    monkeypatch,
+):
+    import likelihood
+
+    x = synthetic_digits(16, seed=0)[0]
+    model = likelihood.build_model("vae_vamp", x, seed=0, pseudo_inputs=3)
+    callback = likelihood.PriorPerplexity(x)
+    callback.set_model(model)
+    # Three equal components share every code equally.
+    model.prior.pseudo_inputs.assign(
+        np.full(model.prior.pseudo_inputs.shape, 0.5, "float32")
+    )
+    logs = {}
+    callback.on_epoch_end(0, logs)
+    assert logs["val_prior_perplexity"] == pytest.approx(3.0, rel=1e-6)
+    # Two components far from every code: one component holds them all.
+    means, log_vars = (
+        keras.ops.convert_to_numpy(part) for part in model.prior.components()
+    )
+    means[1:] += 50.0
+    monkeypatch.setattr(model.prior, "components", lambda: (means, log_vars))
+    callback.on_epoch_end(1, logs)
+    assert logs["val_prior_perplexity"] == pytest.approx(1.0, abs=1e-6)
 
 
 @pytest.mark.parametrize(
