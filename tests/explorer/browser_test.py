@@ -289,8 +289,18 @@ def test_a_vamp_prior_page_draws_its_density_in_both_views(browser):
         model_info = page.page.inner_text("#model-info")
         assert "plane: top layer z_2 of 2 (size 2)" in model_info
         assert "prior: VampPrior (10 components)" in model_info
-        # The latent dims view: the axis-aligned ellipses of the top layer.
+        # The latent dims view: the axis-aligned ellipses of the top layer,
+        # all in view (3 standard deviations of each component are).
         assert_gaussian_contours(page_contours(page), mean, np.diag(variances))
+        bounds = page.page.evaluate(
+            "() => import('/static/state.js')"
+            ".then((module) => module.state.bounds)"
+        )
+        reach = 3 * np.sqrt(variances)
+        assert bounds["xmin"] <= mean[0] - reach[0]
+        assert bounds["xmax"] >= mean[0] + reach[0]
+        assert bounds["ymin"] <= mean[1] - reach[1]
+        assert bounds["ymax"] >= mean[1] + reach[1]
         # The principal plane: a rotation, so a full covariance.
         page.page.select_option("#projection", "pca")
         pca = space.points()["pca"]

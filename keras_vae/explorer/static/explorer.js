@@ -35,7 +35,7 @@ import { getJson } from './api.js';
 import { refreshDecoded, setUpDecoded, showCurrentVector } from './current.js';
 import { computeBounds, projectAllPoints } from './projection.js';
 import { renderScatterLayer, requestRedraw, setUpCanvas } from './plane.js';
-import { priorContours } from './prior-contours.js';
+import { priorContours, priorExtent } from './prior-contours.js';
 import {
   onPlanePointerCancel, onPlanePointerDown, onPlanePointerLeave,
   onPlanePointerMove, onPlanePointerUp,
@@ -83,7 +83,7 @@ function applyViewControls() {
   els.dimX.disabled = mode === 'pca';
   els.dimY.disabled = mode === 'pca' || state.d === 1;
   projectAllPoints();
-  computeBounds();
+  computeBounds(priorExtent());
   state.priorContours = priorContours();
   renderScatterLayer();
   requestRedraw();

@@ -45,6 +45,26 @@ export function priorContours() {
   return { levels: levels, segments: marchingSquares(density, bounds, levels) };
 }
 
+/**
+ * The box of plane coordinates holding each component's mean +- 3 of its
+ * standard deviations along each axis, for the view's bounds to take in
+ * the whole prior; null when the prior is not a mixture.
+ */
+export function priorExtent() {
+  const mixture = state.points.prior_mixture;
+  if (!mixture) return null;
+  const extent = { xmin: Infinity, xmax: -Infinity, ymin: Infinity, ymax: -Infinity };
+  planeComponents(mixture).forEach(function (c) {
+    const da = 3 * Math.sqrt(c.saa);
+    const db = 3 * Math.sqrt(c.sbb);
+    extent.xmin = Math.min(extent.xmin, c.a - da);
+    extent.xmax = Math.max(extent.xmax, c.a + da);
+    extent.ymin = Math.min(extent.ymin, c.b - db);
+    extent.ymax = Math.max(extent.ymax, c.b + db);
+  });
+  return extent;
+}
+
 /** Each component's mean and covariance in plane coordinates. */
 function planeComponents(mixture) {
   const view = state.view;

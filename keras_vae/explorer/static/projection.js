@@ -68,15 +68,23 @@ export function projectAllPoints() {
 }
 
 /**
- * Square bounds covering the data and at least [-4, 4] around z = 0 (the
- * centre of the N(0, I) contours), so that the contours stay circles.
+ * Square bounds covering the data, at least [-4, 4] around z = 0 (the
+ * centre of the N(0, I) contours), and `extra` ({xmin, xmax, ymin, ymax},
+ * a mixture prior's extent) when given; square, so that circles stay
+ * circles.
  */
-export function computeBounds() {
+export function computeBounds(extra) {
   const centre = project(new Array(state.d).fill(0));
   let xmin = centre[0] - PRIOR_EXTENT;
   let xmax = centre[0] + PRIOR_EXTENT;
   let ymin = centre[1] - PRIOR_EXTENT;
   let ymax = centre[1] + PRIOR_EXTENT;
+  if (extra) {
+    xmin = Math.min(xmin, extra.xmin);
+    xmax = Math.max(xmax, extra.xmax);
+    ymin = Math.min(ymin, extra.ymin);
+    ymax = Math.max(ymax, extra.ymax);
+  }
   const p = state.projected;
   for (let i = 0; i < p.length; i += 2) {
     if (!Number.isFinite(p[i]) || !Number.isFinite(p[i + 1])) continue;
