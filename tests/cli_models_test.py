@@ -135,6 +135,18 @@ def test_a_vamp_prior_starts_at_the_mean_training_image():
     )
 
 
+@pytest.mark.parametrize(
+    "prior, initial_beta", [("standard_normal", 0.0), ("vamp_prior", 0.5)]
+)
+def test_a_vamp_prior_warms_up_from_above_zero(prior, initial_beta):
+    args = cli.build_parser().parse_args(
+        ["train", "--output-dir", "unused", "--prior", prior]
+        + ["--beta", "2", "--kl-warmup", "4"]
+    )
+    warmup = commands._kl_warmup(args)
+    assert warmup.epochs == 4 and warmup.initial_beta == initial_beta
+
+
 def test_upsampling_builds_the_conv_decoder_asked_for():
     args = cli.build_parser().parse_args(
         ["train", "--output-dir", "unused", "--architecture", "conv"]

@@ -215,7 +215,9 @@ def build_parser():
         "--kl-warmup",
         type=_positive_int,
         metavar="EPOCHS",
-        help="ramp beta linearly from 0 to --beta over this many epochs",
+        help="ramp beta linearly from 0 to --beta over this many epochs "
+        "(with --prior vamp_prior, from --beta / EPOCHS: at beta = 0 the "
+        "mixture collapses to one component)",
     )
     train.add_argument(
         "--free-bits",

@@ -315,6 +315,17 @@ def _num_classes(y):
     return None if y is None else int(y.max()) + 1
 
 
+def _kl_warmup(args):
+    """`--kl-warmup`'s callback. With a VampPrior the ramp starts at
+    `beta / epochs`, as Tomczak & Welling's: after an epoch at beta = 0 one
+    component of the mixture holds every code (`KLWarmup`)."""
+    vamp = args.prior == "vamp_prior"
+    return keras_vae.callbacks.KLWarmup(
+        epochs=args.kl_warmup,
+        initial_beta=args.beta / args.kl_warmup if vamp else 0.0,
+    )
+
+
 def _fit(args, model, train_data, test_data, output_dir, model_path):
     """Trains and saves the model of `train`; returns its history."""
     model.compile(optimizer=keras.optimizers.Adam(args.learning_rate))
@@ -324,7 +335,7 @@ def _fit(args, model, train_data, test_data, output_dir, model_path):
         keras.callbacks.BackupAndRestore(backup_dir, double_checkpoint=True),
     ]
     if args.kl_warmup:
-        callbacks.append(keras_vae.callbacks.KLWarmup(epochs=args.kl_warmup))
+        callbacks.append(_kl_warmup(args))
     # Last, so that the log holds what callbacks before it add (`beta`).
     callbacks.append(keras.callbacks.CSVLogger(log_path, append=True))
     if (backup_dir / "training_metadata.json").exists():
