@@ -46,10 +46,21 @@ def test_presets_name_each_shipped_model_with_its_measured_nll():
 def test_a_preset_loads_as_the_model_its_row_trained(name):
     row = ROWS[name]
     model = keras_vae.from_preset(name)
-    assert type(model) is (
-        keras_vae.VAE if row["objective"] == "elbo" else keras_vae.IWAE
+    if row["stochastic_layers"] == 2:
+        # Burda et al.'s two layers, z1 of 100 and z2 of 50.
+        assert type(model) is keras_vae.HierarchicalVAE
+        assert model.latent_dims == (100, 50)
+    else:
+        assert type(model) is (
+            keras_vae.VAE if row["objective"] == "elbo" else keras_vae.IWAE
+        )
+        # Tomczak & Welling's z of 40 with their prior; Burda et al.'s 50.
+        vamp = row["prior"] == "vamp_prior"
+        assert model.latent_dim == (40 if vamp else 50)
+    assert type(model.prior).__name__ == (
+        "VampPrior" if row["prior"] == "vamp_prior" else "StandardNormal"
     )
-    assert model.dynamic_binarization and model.latent_dim == 50
+    assert model.dynamic_binarization
     assert getattr(model, "num_samples", 1) == row["train_iw_samples"]
     assert (REPO_ROOT / row["model"]).stat().st_size < 2.5e6
 
