@@ -26,6 +26,14 @@ _PRESETS = {
         "(IWAE bound, 5,000 samples, the 10,000 test images binarized with "
         "seed 0; Burda et al. 2016 protocol).",
     ),
+    "binarized_mnist_hvae": (
+        "binarized_mnist/hvae.keras",
+        "HierarchicalVAE (2 stochastic layers, z1 100, z2 50), "
+        "784-200-200 / 100-100 tanh MLPs, Bernoulli decoder, ELBO, trained "
+        "3,280 passes on dynamically binarized MNIST; test NLL 83.88 nats "
+        "(IWAE bound, 5,000 samples, the 10,000 test images binarized with "
+        "seed 0; Burda et al. 2016 protocol).",
+    ),
 }
 
 

@@ -31,6 +31,7 @@ SOURCES = ("pyproject.toml", "README.md", "keras_vae", "saved_models")
 PRESET_FILES = {
     "binarized_mnist_vae": "saved_models/binarized_mnist/vae.keras",
     "binarized_mnist_iwae5": "saved_models/binarized_mnist/iwae5.keras",
+    "binarized_mnist_hvae": "saved_models/binarized_mnist/hvae.keras",
 }
 
 
@@ -121,6 +122,7 @@ print(json.dumps({{
     assert report["types"] == {
         "binarized_mnist_vae": "VAE",
         "binarized_mnist_iwae5": "IWAE",
+        "binarized_mnist_hvae": "HierarchicalVAE",
     }
     # The wheel's models are the checkout's files.
     decoded = np.load(tmp_path / "decoded.npz")
