@@ -149,19 +149,15 @@ class PriorPerplexity(keras.callbacks.Callback):
         z_mean, z_log_var = self.model.encode(self.x_validation)
         noise = np.random.default_rng(self.seed).standard_normal(z_mean.shape)
         z = z_mean + np.exp(0.5 * z_log_var) * noise
-        means, log_vars = (
-            keras.ops.convert_to_numpy(part).astype("float64")
-            for part in self.model.prior.components()
+        log_densities = keras_vae.priors._component_log_densities(
+            keras.ops.convert_to_tensor(z, "float32"),
+            *self.model.prior.components(),
         )
-        log_densities = -0.5 * np.sum(
-            (z[:, None] - means) ** 2 / np.exp(log_vars) + log_vars, axis=-1
+        shares = keras.ops.mean(keras.ops.softmax(log_densities), axis=0)
+        entropy = -keras.ops.sum(
+            keras.ops.where(shares > 0, shares * keras.ops.log(shares), 0.0)
         )
-        shares = np.exp(
-            log_densities - log_densities.max(axis=1, keepdims=True)
-        )
-        shares = (shares / shares.sum(axis=1, keepdims=True)).mean(axis=0)
-        entropy = -np.sum(shares * np.log(np.where(shares > 0, shares, 1)))
-        logs["val_prior_perplexity"] = float(np.exp(entropy))
+        logs["val_prior_perplexity"] = float(keras.ops.exp(entropy))
 
 
 class SaveBestAfterWarmup(keras.callbacks.Callback):

@@ -199,7 +199,8 @@ def test_prior_perplexity_counts_the_components_that_hold_the_codes(
         keras.ops.convert_to_numpy(part) for part in model.prior.components()
     )
     means[1:] += 50.0
-    monkeypatch.setattr(model.prior, "components", lambda: (means, log_vars))
+    far_components = tuple(map(keras.ops.convert_to_tensor, (means, log_vars)))
+    monkeypatch.setattr(model.prior, "components", lambda: far_components)
     callback.on_epoch_end(1, logs)
     assert logs["val_prior_perplexity"] == pytest.approx(1.0, abs=1e-6)
 
