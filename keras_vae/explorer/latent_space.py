@@ -123,7 +123,8 @@ class LatentSpace:
             autoencoder), rows of `latent_dim` numbers rounded to 5
             decimals; `labels` or `None`; `pca`, the `mean` and the two
             orthonormal `components` of `principal_plane`; `prior_mixture`,
-            a `VampPrior`'s components (`model_notes.prior_mixture`) or
+            a `VampPrior`'s component `means` and `log_vars`
+            (`model_notes.prior_mixture`), rounded as the points are, or
             `None`.
 
         Example:
@@ -145,7 +146,12 @@ class LatentSpace:
                         "float64"
                     ).tolist(),
                 },
-                "prior_mixture": self.prior_mixture,
+                "prior_mixture": None
+                if self.prior_mixture is None
+                else {
+                    name: _rounded(values)
+                    for name, values in self.prior_mixture.items()
+                },
             }
         return self._points
 

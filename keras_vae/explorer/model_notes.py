@@ -12,7 +12,6 @@ circles. For any other prior it draws none and says so. For a
 one, `z_L`, whose space `encode`, `decode` and `sample` use.
 """
 
-import numpy as np
 from keras import ops
 
 from keras_vae import priors
@@ -92,26 +91,23 @@ def prior_mixture(model):
         model: a keras-vae model.
 
     Returns:
-        `None` unless the model's prior is a `VampPrior`; else a JSON-ready
-        dict: `means` and `log_vars`, rows of `latent_dim` numbers (one
-        row per pseudo-input, rounded to 5 decimals as the encoded points
-        are), the components `q(z | u_k)` of the equal-weight mixture (for
-        a `HierarchicalVAE`, of its top layer).
+        `None` unless the model's prior is a `VampPrior`; else a dict:
+        `means` and `log_vars`, float32 arrays `(num_pseudo_inputs,
+        latent_dim)`, the components `q(z | u_k)` of the equal-weight
+        mixture (for a `HierarchicalVAE`, of its top layer).
 
     Example:
 
     ```python
     mixture = prior_mixture(vamp_vae)
-    len(mixture["means"])  # num_pseudo_inputs
+    mixture["means"].shape  # (num_pseudo_inputs, latent_dim)
     ```
     """
     prior = getattr(model, "prior", None)
     if not isinstance(prior, priors.VampPrior):
         return None
     return {
-        name: np.round(
-            ops.convert_to_numpy(values).astype("float64"), 5
-        ).tolist()
+        name: ops.convert_to_numpy(values)
         for name, values in zip(("means", "log_vars"), prior.components())
     }
 
