@@ -182,10 +182,11 @@ def test_prior_perplexity_counts_the_components_that_hold_the_codes(
     monkeypatch,
 ):
     import likelihood
+    import likelihood_callbacks
 
     x = synthetic_digits(16, seed=0)[0]
     model = likelihood.build_model("vae_vamp", x, seed=0, pseudo_inputs=3)
-    callback = likelihood.PriorPerplexity(x)
+    callback = likelihood_callbacks.PriorPerplexity(x)
     callback.set_model(model)
     # Three equal components share every code equally.
     model.prior.pseudo_inputs.assign(
