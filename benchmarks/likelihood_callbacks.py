@@ -6,7 +6,6 @@ model selected on validation."""
 import time
 
 import keras
-import numpy as np
 
 import keras_vae
 
@@ -47,22 +46,21 @@ class PriorPerplexity(keras.callbacks.Callback):
     """Logs how many of a VampPrior's components the codes use, as
     `val_prior_perplexity`: `exp` of the entropy of the components' mean
     responsibility for codes drawn from `q(z | x)` of the validation
-    images (the top layer's, lower layers at their means, as the prior's
-    components are). K when every component holds an equal share, 1 when
-    one holds them all."""
+    images (by `keras_vae.Sampling`, afresh each epoch; the top layer's,
+    lower layers at their means, as the prior's components are). K when
+    every component holds an equal share, 1 when one holds them all."""
 
     def __init__(self, x_validation, seed=0):
         super().__init__()
         self.x_validation = x_validation
-        self.seed = seed
+        self.sampling = keras_vae.Sampling(seed=seed)
 
     def on_epoch_end(self, epoch, logs=None):
-        z_mean, z_log_var = self.model.encode(self.x_validation)
-        noise = np.random.default_rng(self.seed).standard_normal(z_mean.shape)
-        z = z_mean + np.exp(0.5 * z_log_var) * noise
+        posterior = map(
+            keras.ops.convert_to_tensor, self.model.encode(self.x_validation)
+        )
         log_densities = keras_vae.priors._component_log_densities(
-            keras.ops.convert_to_tensor(z, "float32"),
-            *self.model.prior.components(),
+            self.sampling(list(posterior)), *self.model.prior.components()
         )
         shares = keras.ops.mean(keras.ops.softmax(log_densities), axis=0)
         entropy = -keras.ops.sum(
