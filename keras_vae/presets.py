@@ -34,6 +34,14 @@ _PRESETS = {
         "(IWAE bound, 5,000 samples, the 10,000 test images binarized with "
         "seed 0; Burda et al. 2016 protocol).",
     ),
+    "binarized_mnist_vae_vamp": (
+        "binarized_mnist/vae_vamp.keras",
+        "VAE with a VampPrior (500 learned pseudo-inputs), 784-300-300-40 "
+        "tanh MLP (Tomczak & Welling 2018's shape), Bernoulli decoder, ELBO, "
+        "trained 1,000 passes on dynamically binarized MNIST; test NLL 84.24 "
+        "nats (IWAE bound, 5,000 samples, the 10,000 test images binarized "
+        "with seed 0; Burda et al. 2016 protocol).",
+    ),
 }
 
 

@@ -62,7 +62,10 @@ def test_a_preset_loads_as_the_model_its_row_trained(name):
     )
     assert model.dynamic_binarization
     assert getattr(model, "num_samples", 1) == row["train_iw_samples"]
-    assert (REPO_ROOT / row["model"]).stat().st_size < 2.5e6
+    # Shipped without the optimizer's state: Adam's two moments and the
+    # weights' average would make the file four times the float32 weights.
+    size = (REPO_ROOT / row["model"]).stat().st_size
+    assert size < 2 * 4 * model.count_params()
 
 
 def test_an_unknown_preset_lists_the_known_names():

@@ -8,6 +8,7 @@ wheel lacks, or code that reads files relative to the checkout, fails here.
 """
 
 import fcntl
+import inspect
 import json
 import os
 import shutil
@@ -32,6 +33,7 @@ PRESET_FILES = {
     "binarized_mnist_vae": "saved_models/binarized_mnist/vae.keras",
     "binarized_mnist_iwae5": "saved_models/binarized_mnist/iwae5.keras",
     "binarized_mnist_hvae": "saved_models/binarized_mnist/hvae.keras",
+    "binarized_mnist_vae_vamp": "saved_models/binarized_mnist/vae_vamp.keras",
 }
 
 
@@ -90,16 +92,21 @@ def outside(installed, tmp_path):
     return {"env": environment, "cwd": tmp_path}
 
 
+def codes(latent_dim):
+    """Three fixed codes of the model's top latent layer, to decode."""
+    return np.linspace(-2, 2, 3 * latent_dim, dtype="float32").reshape(3, -1)
+
+
 def test_the_wheel_imports_and_loads_every_preset(installed, outside, tmp_path):
     script = f"""
 import json, sys
 import numpy as np
 import keras_vae
-z = np.linspace(-2, 2, 3 * 50, dtype="float32").reshape(3, 50)
+{inspect.getsource(codes)}
 decoded, types = {{}}, {{}}
 for name in keras_vae.presets():
     model = keras_vae.from_preset(name)
-    decoded[name] = np.asarray(model.decode(z))
+    decoded[name] = np.asarray(model.decode(codes(model.latent_dim)))
     types[name] = type(model).__name__
 np.savez({str(tmp_path / "decoded.npz")!r}, **decoded)
 print(json.dumps({{
@@ -123,15 +130,15 @@ print(json.dumps({{
         "binarized_mnist_vae": "VAE",
         "binarized_mnist_iwae5": "IWAE",
         "binarized_mnist_hvae": "HierarchicalVAE",
+        "binarized_mnist_vae_vamp": "VAE",
     }
     # The wheel's models are the checkout's files.
     decoded = np.load(tmp_path / "decoded.npz")
-    z = np.linspace(-2, 2, 3 * 50, dtype="float32").reshape(3, 50)
     for name, path in PRESET_FILES.items():
         model = keras.saving.load_model(REPO_ROOT / path, safe_mode=True)
         np.testing.assert_allclose(
             decoded[name],
-            keras.ops.convert_to_numpy(model.decode(z)),
+            keras.ops.convert_to_numpy(model.decode(codes(model.latent_dim))),
             atol=1e-6,
         )
 
