@@ -387,8 +387,8 @@ def _component_log_densities(z, means, log_vars):
     squared differences, 3 times faster under XLA on CPU (whose reduction
     over a short last axis is not vectorized), 1.2 times with TensorFlow's
     and 1.5 times with torch's kernels. Their gradient is that of the same
-    quantity written
-    with matrix products (`sum_d (z_d - m_d)^2 / v_d` expanded into
+    quantity written with matrix products (`sum_d (z_d - m_d)^2 / v_d`
+    expanded into
     `z^2 @ (1/v).T - 2 z @ (m/v).T + sum_d m_d^2 / v_d`): the same
     derivative, computed about 6 times faster on CPU than through the
     `(n, k, latent_dim)` broadcast (the XLA backward of its reductions was
