@@ -4,6 +4,7 @@ import keras
 import matplotlib
 import numpy as np
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from keras_vae import plots
 from tests.helpers import synthetic_digits
@@ -359,6 +360,12 @@ def test_save_all_draws_a_hierarchical_vae_with_a_vamp_prior(tmp_path):
     assert figure._suptitle.get_text() == (
         "samples from the prior VampPrior (10 components)"
     )
+    # The title wraps to the grid's width instead of running off the image
+    # (two columns here: 1.8 inches).
+    FigureCanvasAgg(figure).draw()
+    title = figure._suptitle.get_window_extent(figure.canvas.get_renderer())
+    assert 0 <= title.x0 and title.x1 <= figure.bbox.width
+    assert title.y1 <= figure.bbox.height
     expected = hvae.decode(hvae.prior_draws(4, seed=0))[0, ..., 0]
     np.testing.assert_allclose(
         shown_pixels(image_panels(figure)[0]), expected, atol=1e-6

@@ -28,7 +28,7 @@ def image_grid(images, num_rows, num_columns, row_titles=(), title=None):
     for axis_row, row_title in zip(axes, row_titles):
         axis_row[0].set_title(row_title, fontsize=8, loc="left")
     if title:
-        figure.suptitle(title)
+        figure.suptitle(title, fontsize=10, wrap=True)
     figure.tight_layout()
     return figure
 
